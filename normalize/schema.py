@@ -1,0 +1,102 @@
+"""The canonical schema, read once from data/: fields, label variants and rules.
+
+Nothing here knows a label or a field by heart: everything comes from the CSV
+files, so the template can change by editing data, not code. Loading checks
+the files against each other and names the file and line of a bad entry.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from data import DATA_DIR
+
+T3_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal", "other_org", "total")
+T4_GROUPS = ("review", "suit_direct", "suit_after_review")
+
+
+class SchemaError(ValueError):
+    """A data file contradicts itself or another data file."""
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    table: str            # t2, t3, t4
+    template: str         # 2019, 2021 or both: the layouts that print it
+    row_paths: tuple[str, ...]
+    col_paths: tuple[str, ...]
+    unit: str
+    type: str             # integer, signed_integer, decimal
+    label_zh: str
+    description: str
+    sum_of: tuple[str, ...]   # printed parts of a derived field
+
+    @property
+    def row(self) -> str:
+        return ".".join(self.id.split(".")[1:-1])
+
+    @property
+    def column(self) -> str:
+        return self.id.split(".")[-1]
+
+    def printed_in(self, template: str | None) -> bool:
+        return template is not None and self.template in ("both", template)
+
+
+@dataclass(frozen=True)
+class Label:
+    table: str            # heading, section1, table2, table3, table4, narrative
+    template: str
+    canonical_path: str
+    variant: str
+    line: int             # line in labels.csv, for error messages
+
+
+def _read_csv(name: str) -> list[tuple[int, dict]]:
+    path = Path(DATA_DIR) / name
+    with open(path, encoding="utf-8", newline="") as f:
+        return [(i + 2, row) for i, row in enumerate(csv.DictReader(f))]
+
+
+def _split(value: str, sep: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split(sep) if p.strip())
+
+
+@lru_cache(maxsize=None)
+def fields() -> dict[str, Field]:
+    out: dict[str, Field] = {}
+    for line, row in _read_csv("fields.csv"):
+        if row["id"] in out:
+            raise SchemaError(f"data/fields.csv line {line}: duplicate field id {row['id']}")
+        out[row["id"]] = Field(
+            id=row["id"], table=row["table"], template=row["template"],
+            row_paths=_split(row["row_path"], "|") or ("",), col_paths=_split(row["col_path"], "|"),
+            unit=row["unit"], type=row["type"], label_zh=row["label_zh"],
+            description=row["description"], sum_of=_split(row["sum_of"], " "),
+        )
+    for f in out.values():
+        for part in f.sum_of:
+            if part not in out:
+                raise SchemaError(f"data/fields.csv: {f.id} sums unknown field {part}")
+    return out
+
+
+@lru_cache(maxsize=None)
+def labels() -> tuple[Label, ...]:
+    out = []
+    for line, row in _read_csv("labels.csv"):
+        variant = row["variant"].replace("\\n", "\n")
+        out.append(Label(row["table"], row["template_version"], row["canonical_path"], variant, line))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def rules() -> tuple[dict, ...]:
+    return tuple(row for _, row in _read_csv("rules.csv"))
+
+
+def table_fields(table: str) -> list[Field]:
+    return [f for f in fields().values() if f.table == table]
