@@ -1,0 +1,124 @@
+"""Readers: every published form of a report becomes one `Document`.
+
+`read(path)` reads the file once, decides its real type from its first bytes
+(never from its extension: agencies upload .doc files that are really .docx,
+and HTML saved as .doc), and hands the bytes to the reader for that type.
+Each reader lives in its own module and produces the same model
+(extract/model.py). Nothing here knows the report template.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import zipfile
+from io import BytesIO
+
+from .model import Cell, Document, ExtractError, Paragraph, Table
+
+__all__ = ["read", "sniff", "Cell", "Document", "ExtractError", "Paragraph", "Table", "MAX_BYTES"]
+
+MAX_BYTES = 200 * 1024 * 1024  # larger files are not reports; refuse before reading them
+
+# format -> "module:function"; a module missing here means the format is not supported yet
+READERS = {
+    "docx": "extract.docx:read_docx",
+    "pdf": "extract.pdf:read_pdf",
+    "html": "extract.html:read_html",
+    "mhtml": "extract.html:read_mhtml",
+    "office": "extract.office:read_office",
+    "text": "extract.text:read_text",
+    "image": "extract.image:read_image",
+}
+
+
+def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
+    """Read any supported report file into a Document, or raise ExtractError."""
+    data = _read_bytes(path, max_bytes)
+    kind = sniff(data)
+    reader = _reader(kind)
+    doc = reader(path, data)
+    doc.source = path
+    doc.sha256 = hashlib.sha256(data).hexdigest()
+    return doc
+
+
+def _read_bytes(path: str, max_bytes: int) -> bytes:
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise ExtractError(f"file too large ({size // 1048576} MB; the limit is {max_bytes // 1048576} MB)")
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise ExtractError(f"cannot read file: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise ExtractError("empty file")
+    return data
+
+
+def _reader(kind: str):
+    target = READERS.get(kind)
+    if target is None:
+        raise ExtractError(f"unsupported file type ({kind})")
+    module_name, func = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            raise ExtractError(f"{kind} documents are not supported by this version") from None
+        raise ExtractError(f"{kind} reader unavailable: missing package {exc.name}") from None
+    return getattr(module, func)
+
+
+def sniff(data: bytes) -> str:
+    """The document type from its leading bytes."""
+    head = data[:2048]
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "office"  # OLE2: .doc, .wps, .xls, .et
+    if head.lstrip().startswith(b"{\\rtf"):
+        return "office"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8")):
+        return "image"
+    lowered = head.lower().lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"mime-version:" in lowered[:512] and b"multipart/related" in head.lower():
+        return "mhtml"
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<meta", b"<head", b"<body", b"<table", b"<div", b"<p")) \
+            or b"<html" in lowered[:1024] or b"<table" in lowered[:2048]:
+        return "html"
+    if _looks_like_text(head):
+        return "text"
+    return "unknown binary"
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        return "corrupt zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "content.xml" in names and "mimetype" in names:
+        return "office"  # OpenDocument (.odt)
+    return "zip archive that is not a Word document"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    for encoding in ("utf-8", "gb18030", "utf-16"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            # a multi-byte character cut at the end of the sample is fine
+            try:
+                text = head[:-3].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        return printable >= 0.95 * max(1, len(text))
+    return False

@@ -1,0 +1,181 @@
+"""Word .docx reader: body paragraphs and tables, merges resolved exactly.
+
+python-docx opens the package (safely: its XML parser resolves no entities);
+the grid is then read from the raw w:tbl/w:tr/w:tc elements, because
+`row.cells` repeats a merged cell in every slot it covers. Here a gridSpan
+becomes a colspan and a vMerge restart/continue chain becomes a rowspan, so a
+merged cell appears once. Headers and footers live in other parts of the
+package and are never read.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+
+from .model import Cell, Document, ExtractError, Paragraph, Table
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+TEXT_TAGS = {W + "t": None, W + "br": "\n", W + "cr": "\n", W + "tab": " ", W + "noBreakHyphen": "-"}
+WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"}
+
+
+def read_docx(path: str, data: bytes | None = None) -> Document:
+    body = _open_body(path, data)
+    doc = Document(source=path, format="docx")
+    for block in _blocks(body):
+        doc.blocks.append(block)
+    for i, table in enumerate(doc.tables):
+        table.index = i
+    return doc
+
+
+def _open_body(path: str, data: bytes | None):
+    try:
+        package = docx.Document(io.BytesIO(data) if data is not None else path)
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
+        raise ExtractError(f"not a Word document ({exc.__class__.__name__}: {exc})") from None
+    except ValueError as exc:  # e.g. a zip holding a template or macro document type
+        raise ExtractError(f"unsupported Word package: {exc}") from None
+    body = package.element.body
+    for fallback in body.iter(MC_FALLBACK):  # alternate renderings would double text-box text
+        fallback.getparent().remove(fallback)
+    return body
+
+
+def _blocks(container):
+    """Paragraphs and tables of a body or cell, in document order."""
+    for child in container.iterchildren():
+        if child.tag == W + "p":
+            text = _paragraph_text(child)
+            if text.strip():
+                yield Paragraph(text)
+        elif child.tag == W + "tbl":
+            yield from _table_blocks(child)
+        elif child.tag in WRAPPERS:
+            yield from _blocks(child)
+
+
+def _table_blocks(tbl):
+    """A table, then the tables nested in its cells. A one-column layout table
+    (a whole report pasted into a frame) is unwrapped into its content."""
+    rows = _rows(tbl)
+    if _is_layout_wrapper(tbl, rows):
+        for tr in rows:
+            for tc in _row_cells(tr):
+                yield from _blocks(tc)
+        return
+    table, nested = _read_table(rows)
+    yield table
+    for inner in nested:
+        for block in _table_blocks(inner):
+            if isinstance(block, Table):
+                block.nested = True
+            yield block
+
+
+def _is_layout_wrapper(tbl, rows) -> bool:
+    if not any(tc.find(W + "tbl") is not None for tr in rows for tc in _row_cells(tr)):
+        return False
+    return all(len(_row_cells(tr)) == 1 for tr in rows)
+
+
+def _read_table(rows) -> tuple[Table, list]:
+    cells: list[Cell] = []
+    nested = []
+    open_merges: dict[int, Cell] = {}  # grid column -> cell a vMerge chain extends
+    n_cols = 0
+    for r, tr in enumerate(rows):
+        col = _row_property(tr, "gridBefore")
+        continued: dict[int, Cell] = {}
+        for tc in _row_cells(tr):
+            span = max(1, _cell_property(tc, "gridSpan", 1))
+            merge = _vmerge(tc)
+            nested.extend(tc.findall(W + "tbl"))
+            text = _cell_text(tc)
+            above = open_merges.get(col)
+            if merge == "continue" and above is not None and above.colspan == span:
+                above.rowspan = r - above.row + 1
+                if text.strip():  # Word hides it; keep it rather than lose it
+                    above.text = f"{above.text}\n{text}" if above.text else text
+                continued[col] = above
+            else:
+                cell = Cell(row=r, col=col, text=text, colspan=span)
+                cells.append(cell)
+                if merge is not None:
+                    continued[col] = cell
+            col += span
+        open_merges = continued
+        n_cols = max(n_cols, col + _row_property(tr, "gridAfter"))
+    return Table(cells=cells, n_rows=len(rows), n_cols=n_cols), nested
+
+
+def _rows(tbl):
+    rows = []
+    for child in tbl.iterchildren():
+        if child.tag == W + "tr":
+            rows.append(child)
+        elif child.tag in WRAPPERS:
+            rows.extend(_rows(child))
+    return rows
+
+
+def _row_cells(tr):
+    cells = []
+    for child in tr.iterchildren():
+        if child.tag == W + "tc":
+            cells.append(child)
+        elif child.tag in WRAPPERS:
+            cells.extend(_row_cells(child))
+    return cells
+
+
+def _row_property(tr, name: str) -> int:
+    pr = tr.find(W + "trPr")
+    el = pr.find(W + name) if pr is not None else None
+    return _int(el.get(W + "val")) if el is not None else 0
+
+
+def _cell_property(tc, name: str, default: int) -> int:
+    pr = tc.find(W + "tcPr")
+    el = pr.find(W + name) if pr is not None else None
+    return _int(el.get(W + "val"), default) if el is not None else default
+
+
+def _vmerge(tc) -> str | None:
+    pr = tc.find(W + "tcPr")
+    el = pr.find(W + "vMerge") if pr is not None else None
+    if el is None:
+        return None
+    return el.get(W + "val") or "continue"
+
+
+def _cell_text(tc) -> str:
+    """Paragraphs of the cell joined by line breaks; nested tables excluded."""
+    return "\n".join(_paragraph_text(p) for p in _cell_paragraphs(tc)).strip("\n")
+
+
+def _cell_paragraphs(container):
+    for child in container.iterchildren():
+        if child.tag == W + "p":
+            yield child
+        elif child.tag in WRAPPERS:
+            yield from _cell_paragraphs(child)
+
+
+def _paragraph_text(p) -> str:
+    parts = []
+    for el in p.iter(*TEXT_TAGS):
+        fixed = TEXT_TAGS[el.tag]
+        parts.append(el.text or "" if fixed is None else fixed)
+    return "".join(parts)
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,76 @@
+"""One Document → one normalized Report: metadata, values, warnings, text.
+
+This is the whole of normalize/ as the pipeline sees it. It takes a Document
+(whatever its format) and returns plain data: the canonical values with their
+provenance, the labels that named nothing, and the report's metadata.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from extract.model import Document
+
+from .metadata import Metadata, metadata
+from .tables import Value, read_tables
+
+
+@dataclass
+class Report:
+    source: str
+    format: str
+    sha256: str
+    meta: Metadata
+    values: dict[str, Value]
+    templates: dict[str, str | None]
+    unmapped: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    n_pages: int | None = None
+    n_tables: int = 0
+    tables_found: list[str] = field(default_factory=list)
+    sections: dict[str, str] = field(default_factory=dict)
+    statements: list[dict] = field(default_factory=list)
+
+    @property
+    def report_id(self) -> str:
+        return self.sha256[:16]
+
+    @property
+    def status(self) -> str:
+        """complete: all three tables read and nothing left unplaced; partial: something is missing."""
+        if not self.values:
+            return "no tables"
+        if len(self.tables_found) < 3 or self.unmapped or any("left missing" in w for w in self.warnings):
+            return "partial"
+        return "complete"
+
+
+def normalize(doc: Document) -> Report:
+    paragraphs = [p.text for p in doc.paragraphs]
+    reading = read_tables(doc.tables)
+    report = Report(
+        source=doc.source, format=doc.format, sha256=doc.sha256,
+        meta=metadata(paragraphs, doc.source, doc.title),
+        values=reading.values, templates=reading.templates,
+        unmapped=reading.unmapped, warnings=list(doc.warnings) + reading.warnings,
+        n_pages=doc.n_pages, n_tables=len(doc.tables), tables_found=reading.tables_found,
+    )
+    report.warnings += [f"unmapped {u['axis']} label '{u['text']}' ({u['table']}, table {u['table_index']}, "
+                        f"row {u['row']}, col {u['col']})" for u in reading.unmapped]
+    _add_text(report, paragraphs)
+    return report
+
+
+def _add_text(report: Report, paragraphs: list[str]) -> None:
+    """Section text and the numbers the narrative states (normalize.sections / narrative)."""
+    try:
+        sections = importlib.import_module("normalize.sections")
+        narrative = importlib.import_module("normalize.narrative")
+    except ModuleNotFoundError:
+        return
+    try:
+        split = sections.split_sections(paragraphs)
+        report.sections = split if isinstance(split, dict) else {}
+        report.statements = narrative.statements(split)
+    except Exception as exc:  # the tables already read must survive a text bug
+        report.warnings.append(f"section text not read: {exc.__class__.__name__}: {exc}")

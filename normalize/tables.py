@@ -1,0 +1,360 @@
+"""Grids → canonical values: find the three tables by content and map every cell.
+
+Tables are recognised by the labels they print, not by their position, and a
+table continued in a second grid (split by the author or by a page break) is
+read as one. Table 3 and table 4 are header tables: each value column is
+named by the header cells above it and each row by the label cells left of
+the values. Table 2 is a sequence of blocks, each with its own header row, so
+it is walked row by row. Every printed value keeps its raw text and position;
+every label that names nothing is reported, never guessed.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from extract.model import Cell, Table
+
+from .labels import field_for, index, match_label, match_path
+from .rules import equations, solve
+from .schema import fields
+from .text import label_key
+from .values import parse_value
+
+log = logging.getLogger(__name__)
+
+MIN_LABEL_HITS = 3        # distinct template labels a grid must print to count as a table
+MIN_VALUE_CELLS = 3       # value-like cells that make a row a data row
+
+
+@dataclass
+class Value:
+    field: str
+    value: float | None
+    raw: str
+    kind: str                       # number, blank, dash, text, derived, inferred, ocr
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    page: int | None = None
+    bbox: tuple | None = None
+    confidence: float | None = None
+    row_label: str = ""
+    col_label: str = ""
+    label_match: str = "exact"      # exact, fuzzy, derived, inferred
+
+
+@dataclass
+class Reading:
+    values: dict[str, Value] = field(default_factory=dict)
+    unmapped: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    templates: dict[str, str | None] = field(default_factory=dict)
+    tables_found: list[str] = field(default_factory=list)
+
+    def add(self, value: Value) -> None:
+        if value.field in self.values:
+            first = self.values[value.field]
+            self.warnings.append(f"{value.field} printed twice (table {first.table} row {first.row}, "
+                                 f"table {value.table} row {value.row}); kept the first")
+            return
+        self.values[value.field] = value
+
+    def unmapped_label(self, kind: str, table: Table, row: int, col: int | None, axis: str, text: str) -> None:
+        self.unmapped.append({"table": kind, "table_index": table.index, "row": row, "col": col,
+                              "axis": axis, "text": text, "page": table.page})
+
+
+def read_tables(tables: list[Table]) -> Reading:
+    reading = Reading()
+    groups = _group_by_kind(tables)
+    for kind, reader in (("t2", _read_t2), ("t3", _read_t3), ("t4", _read_t4)):
+        if groups.get(kind):
+            reading.tables_found.append(kind)
+            reader(groups[kind], reading)
+    reading.templates = {"t2": _template(reading, "t2"), "t3": _template(reading, "t3")}
+    _derive_sums(reading)
+    return reading
+
+
+# --- locating -------------------------------------------------------------
+
+def classify(table: Table) -> str | None:
+    """t2, t3 or t4 by the distinct template labels the grid prints, or None."""
+    hits: dict[str, set[str]] = {"t2": set(), "t3": set(), "t4": set()}
+    for cell in table.cells:
+        if parse_value(cell.text).kind != "text":
+            continue
+        for kind in hits:
+            hits[kind].update(match_label(kind, cell.text))
+    kind, best = max(hits.items(), key=lambda kv: len(kv[1]))
+    return kind if len(best) >= MIN_LABEL_HITS else None
+
+
+def _group_by_kind(tables: list[Table]) -> dict[str, list[Table]]:
+    groups: dict[str, list[Table]] = {}
+    for table in tables:
+        kind = classify(table)
+        if kind:
+            groups.setdefault(kind, []).append(table)
+    return groups
+
+
+# --- grid helpers -----------------------------------------------------------
+
+def _distinct(cells) -> list[Cell]:
+    seen, out = set(), []
+    for cell in cells:
+        if cell is not None and id(cell) not in seen:
+            seen.add(id(cell))
+            out.append(cell)
+    return out
+
+
+def _is_value_like(cell: Cell | None) -> bool:
+    return cell is not None and parse_value(cell.text).kind in ("number", "blank", "dash")
+
+
+def _first_data_row(grid: list[list[Cell | None]]) -> int | None:
+    for r, row in enumerate(grid):
+        if sum(_is_value_like(c) for c in _distinct(row)) >= MIN_VALUE_CELLS:
+            return r
+    return None
+
+
+def _value(fid: str, cell: Cell, table: Table, row_label: str, col_label: str, how: str) -> Value:
+    parsed = parse_value(cell.text)
+    kind = parsed.kind
+    if kind == "number" and cell.origin in ("ocr", "inferred"):
+        kind = cell.origin
+    return Value(fid, parsed.value, cell.text, kind, table.index, cell.row, cell.col, cell.page,
+                 cell.bbox, cell.confidence, row_label, col_label, how)
+
+
+# --- tables 3 and 4: header tables -------------------------------------------
+
+@dataclass
+class _Columns:
+    """Value columns of a header table, counted from the right edge so a
+    continuation grid with fewer label columns lines up."""
+    n_cols: int
+    by_col: dict[int, tuple]        # col -> (candidate paths, printed label, how)
+
+    def for_table(self, n_cols: int) -> dict[int, tuple]:
+        shift = n_cols - self.n_cols
+        return {c + shift: m for c, m in self.by_col.items() if c + shift >= 0}
+
+
+def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
+    by_col = {}
+    for c in range(n_cols):
+        printed = [cell.text for cell in _distinct(grid[r][c] for r in range(header_rows))]
+        match = match_path(kind, "col", printed)
+        if match is None and len(printed) >= 2:  # a header split over two rows: 商业 / 企业
+            match = match_path(kind, "col", printed[:-2] + [printed[-2] + printed[-1]])
+        if match:
+            by_col[c] = (match.paths, match.printed, match.how)
+    return _Columns(n_cols, by_col)
+
+
+def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list[tuple]:
+    """Map the value cells of a header table (and its continuations); returns the
+    rows whose cells could not be placed, for the arithmetic to resolve."""
+    columns: _Columns | None = None
+    uncertain = []
+    for table in parts:
+        grid = table.grid()
+        start = _first_data_row(grid)
+        if start is None:
+            continue
+        if start > 0:
+            columns = _header_columns(kind, grid, start, table.n_cols)
+        if columns is None or not columns.by_col:
+            reading.warnings.append(f"{kind}: table {table.index} has no recognisable column headers")
+            continue
+        by_col = columns.for_table(table.n_cols)
+        for r in range(start, table.n_rows):
+            short = _read_row(kind, table, grid, r, by_col, reading)
+            if short:
+                uncertain.append(short)
+    return uncertain
+
+
+def _read_row(kind, table, grid, r, by_col, reading):
+    value_cols = sorted(by_col)
+    first_value_col = value_cols[0]
+    label_cells = _distinct(grid[r][c] for c in range(first_value_col))
+    label_cells = [c for c in label_cells if c.col < first_value_col and c.col + c.colspan <= first_value_col]
+    row_label = " / ".join(c.text for c in label_cells if c.text.strip())
+    slots = [grid[r][c] for c in value_cols]
+    value_cells = _distinct(slots)
+    if not any(parse_value(c.text).kind in ("number", "text", "dash") for c in value_cells) and not row_label:
+        return None  # an empty spacer row
+    if kind == "t4":
+        rows = ("",)
+        how = "exact"
+    else:
+        match = match_path(kind, "row", [c.text for c in label_cells])
+        if match is None:
+            if any(parse_value(c.text).kind == "number" for c in value_cells) or row_label:
+                reading.unmapped_label(kind, table, r, None, "row", row_label)
+            return None
+        rows, how = match.paths, match.how
+    misplaced = any(s is None for s in slots) or any(
+        c.colspan > 1 and sum(col in by_col for col in c.cols) > 1 or c.col < first_value_col for c in value_cells)
+    if misplaced:
+        return (kind, table, r, rows, row_label, value_cells, by_col)
+    for cell in value_cells:
+        col_paths, col_printed, col_how = by_col[cell.col]
+        fids = field_for(kind, rows, col_paths)
+        if len(fids) != 1:
+            if parse_value(cell.text).kind != "blank":
+                reading.unmapped_label(kind, table, r, cell.col, "cell", f"{row_label} × {col_printed}")
+            continue
+        label_how = "fuzzy" if "fuzzy" in (how, col_how) else "exact"
+        reading.add(_value(fids[0], cell, table, row_label, col_printed, label_how))
+    return None
+
+
+def _read_t3(parts: list[Table], reading: Reading) -> None:
+    uncertain = _read_header_tables("t3", parts, reading)
+    if uncertain:
+        _resolve_short_rows(uncertain, reading)
+
+
+def _read_t4(parts: list[Table], reading: Reading) -> None:
+    uncertain = _read_header_tables("t4", parts, reading)
+    for kind, table, r, *_ in uncertain:
+        reading.warnings.append(f"t4: row {r} of table {table.index} has cells that cannot be placed; left missing")
+
+
+def _resolve_short_rows(uncertain: list[tuple], reading: Reading) -> None:
+    """Rows that print fewer value cells than there are columns (or merge value
+    cells) cannot be placed by position. The table's own arithmetic may force
+    their values; when it does, and the printed numbers agree, they are kept
+    as inferred. Otherwise they stay missing, with a warning."""
+    template = _template(reading, "t3")
+    row_fields = []
+    for kind, table, r, rows, row_label, cells, by_col in uncertain:
+        fids = [field_for(kind, rows, by_col[c][0]) for c in sorted(by_col)]
+        row_fields.append([f[0] if len(f) == 1 else None for f in fids])
+    unknown = {f for fs in row_fields for f in fs if f}
+    known = {f: (v.value or 0.0) for f, v in reading.values.items() if v.kind in ("number", "blank", "dash")}
+    solved = solve(known, unknown, equations(template))
+    for (kind, table, r, rows, row_label, cells, by_col), fids in zip(uncertain, row_fields):
+        printed = [parse_value(c.text).value for c in cells]
+        values = [solved.get(f) if f else None for f in fids]
+        if None in values or not _is_subsequence(printed, values):
+            reading.warnings.append(
+                f"t3: row '{row_label}' prints {len(cells)} cells for {len(fids)} columns and the table's "
+                f"arithmetic does not place them; its values are left missing")
+            continue
+        reading.warnings.append(
+            f"t3: row '{row_label}' prints {len(cells)} cells for {len(fids)} columns; "
+            f"all {len(fids)} values inferred from the table's arithmetic")
+        for fid, value, col in zip(fids, values, sorted(by_col)):
+            reading.add(Value(fid, value, "", "inferred", table.index, r, None, cells[0].page if cells else None,
+                              None, None, row_label, by_col[col][1], "inferred"))
+
+
+def _is_subsequence(printed: list, values: list) -> bool:
+    it = iter(values)
+    return all(any(p == v for v in it) for p in printed)
+
+
+# --- table 2: blocks walked row by row ----------------------------------------
+
+def _block_paths() -> frozenset[str]:
+    idx = index("t2")
+    leaves = idx.leaves["row"] | idx.leaves["col"]
+    return frozenset(p.rsplit("/", 1)[0] for p in leaves if "/" in p)
+
+
+def _read_t2(parts: list[Table], reading: Reading) -> None:
+    blocks = _block_paths()
+    block = ""
+    headers: dict[int, Cell] = {}
+    for table in parts:
+        grid = table.grid()
+        for r in range(table.n_rows):
+            cells = _distinct(grid[r])
+            texts = [c for c in cells if parse_value(c.text).kind == "text"]
+            leading = []
+            for cell in cells:
+                if parse_value(cell.text).kind != "text":
+                    break
+                leading.append(cell)
+            block_cells = [c for c in leading if match_label("t2", c.text) & blocks]
+            if block_cells:
+                block = block_cells[-1].text
+                headers = {}
+                leading = [c for c in leading if c not in block_cells]
+            if not leading and not any(_is_value_like(c) and parse_value(c.text).kind != "blank" for c in cells):
+                continue
+            if _is_header_row(cells, texts):
+                headers = {col: c for c in cells for col in c.cols}
+                continue
+            if not leading:
+                if any(parse_value(c.text).kind in ("number", "dash") for c in cells):
+                    reading.unmapped_label("t2", table, r, None, "row", "")
+                continue
+            _read_t2_row(table, r, block, leading[0], cells, headers, reading)
+
+
+def _is_header_row(cells: list[Cell], texts: list[Cell]) -> bool:
+    """A row naming columns: no numbers, and a column label after the first cell."""
+    if any(parse_value(c.text).kind == "number" for c in cells):
+        return False
+    idx = index("t2")
+    return any(match_label("t2", c.text) & idx.leaves["col"] for c in texts[1:]) or \
+        any(label_key(c.text) == "信息内容" for c in texts[:1])
+
+
+def _read_t2_row(table, r, block, label: Cell, cells, headers, reading) -> None:
+    row = match_path("t2", "row", [block, label.text])
+    value_cells = [c for c in cells if c.col > label.col and c is not label]
+    if row is None:
+        if any(parse_value(c.text).kind == "number" for c in value_cells):
+            reading.unmapped_label("t2", table, r, label.col, "row", label.text)
+        return
+    for cell in value_cells:
+        header = headers.get(cell.col)
+        col = match_path("t2", "col", [block, header.text]) if header else None
+        fids = field_for("t2", row.paths, col.paths) if col else []
+        if len(fids) != 1:
+            if parse_value(cell.text).kind != "blank":
+                reading.unmapped_label("t2", table, r, cell.col, "cell",
+                                       f"{label.text} × {header.text if header else '(no header)'}")
+            continue
+        how = "fuzzy" if "fuzzy" in (row.how, col.how) else "exact"
+        reading.add(_value(fids[0], cell, table, label.text, header.text, how))
+
+
+# --- templates and derived values -----------------------------------------------
+
+def _template(reading: Reading, table: str) -> str | None:
+    """The layout of one table, from the fields it printed: 2019, 2021 or None."""
+    versions = {fields()[f].template for f in reading.values if f.startswith(table + ".")
+                and reading.values[f].kind != "derived"}
+    versions.discard("both")
+    if len(versions) == 1:
+        return versions.pop()
+    if len(versions) > 1:
+        return "mixed"
+    return None
+
+
+def _derive_sums(reading: Reading) -> None:
+    """Fields the layout does not print but defines as a sum (2021's （六）其他处理)."""
+    for f in fields().values():
+        if not f.sum_of or f.id in reading.values:
+            continue
+        parts = [reading.values.get(p) for p in f.sum_of]
+        if all(p is None for p in parts):
+            continue
+        if any(p is None or p.value is None and p.kind not in ("blank", "dash") for p in parts):
+            reading.warnings.append(f"{f.id}: not derived, a part is missing or not a number")
+            continue
+        total = sum(p.value or 0.0 for p in parts)
+        reading.values[f.id] = Value(f.id, total, "", "derived", label_match="derived",
+                                     row_label=f.label_zh, col_label="")
