@@ -161,3 +161,15 @@ def test_samples_have_truth_beside_them():
         assert path.stat().st_size < 60_000
         assert path.with_name(path.stem + ".truth.json").exists()
         docx.Document(str(path))
+
+
+def test_seed_sample_keeps_the_short_rows_of_table_3():
+    path = REPO / "data" / "samples" / "shanggao-2021-seed.docx"
+    if not path.exists():
+        pytest.skip("samples not built")
+    tbl = docx.Document(str(path)).element.body.findall(qn("w:tbl"))[1]
+    rows = tbl.findall(qn("w:tr"))[3:]
+    assert [tr.grid_after for tr in rows] == [0, 0] + [2] * 21
+    for tr in rows[2:]:
+        values = [tc for tc in tr.findall(qn("w:tc")) if "".join(t.text for t in tc.iter(qn("w:t"))).isdigit()]
+        assert len(values) == 5
