@@ -14,6 +14,7 @@ DASHES = {"-", "--", "—", "——", "–", "―", "/", "／", "\\", "无", "�
 # Some mirrors print a non-breaking space as "?" before the number ("? 0").
 _NOISE = re.compile(r"^[?？\s]+")
 _NUMBER = re.compile(r"^([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
+_SPLIT_DIGITS = re.compile(r"\d\s+\d")
 _UNITS = re.compile(r"(件|条|个|项|次|人次|万元|元)$")
 
 
@@ -30,6 +31,8 @@ def parse_value(raw: str | None) -> Parsed:
     text = _NOISE.sub("", text)
     if text.lower() in DASHES:
         return Parsed(None, "dash")
+    if _SPLIT_DIGITS.search(text):
+        return Parsed(None, "text")  # "1 2" is two numbers or a misread: never fuse them
     compact = _UNITS.sub("", text.replace(" ", ""))
     match = _NUMBER.match(compact)
     if not match:
