@@ -1,0 +1,685 @@
+"""PDF reader: pypdfium2 for all text, pdfplumber for ruled tables on the few pages that hold them.
+
+Why two libraries: pdfplumber parses a page in 70-140 ms, pypdfium2 reads its
+text in 2-6 ms (shared/reference/measurements.md). So one pypdfium2 pass over
+every page yields the paragraphs and tells which pages probably hold tables;
+pdfplumber opens only those pages and finds the ruled grids (lines strategy;
+the text strategy splits numbers).
+
+Grids are rebuilt from the cell rectangles pdfplumber finds: the distinct x and
+y rulings give the slots, so a merged cell becomes one Cell with row/col spans.
+Tables continued on the next page are stitched into one Table.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from extract.model import BBox, Cell, Document, ExtractError, Paragraph, Table
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 500
+# Strings that, whitespace removed, mark a page that probably holds a report table.
+# Generic "where tables are" cues only; field mapping lives in normalize/.
+TABLE_ANCHORS = ("申请人情况", "本年新收", "结转下年度", "信息内容", "第二十条", "处理决定数量")
+REVIEW_ANCHORS = ("行政复议", "行政诉讼")
+REVIEW_RESULT_ANCHORS = ("结果维持", "结果维护", "结果纠正", "尚未审结", "其他结果")
+MIN_TEXT_CHARS = 5          # fewer non-space characters on a page with an image: a scan
+SNAP = 2.0                  # points: rulings closer than this are the same ruling
+STITCH_SNAP = 4.5           # points: column boundaries of two page parts may drift this much
+ENUMERATOR = re.compile(r"^\s*(（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、．])")
+NUMBER = re.compile(r"^\s*[-+]?\d[\d,，]*(\.\d+)?\s*%?\s*$")
+PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?|\d{1,4}(\s*/\s*\d{1,4})?)[\s\-—–－·]*$")
+
+
+@dataclass
+class Line:
+    """One text line from pypdfium2, bbox in display space (x0, top, x1, bottom)."""
+    text: str
+    bbox: BBox
+
+
+@dataclass
+class PageText:
+    number: int                  # 1-based
+    width: float
+    height: float
+    lines: list[Line]
+    has_image: bool
+    rotation: int = 0            # the /Rotate the page was read under (may differ from the file's)
+
+    @property
+    def compact(self) -> str:
+        return re.sub(r"\s+", "", "".join(line.text for line in self.lines))
+
+
+@dataclass
+class PlacedCell:
+    """A cell rectangle as found on one page, before it gets grid coordinates."""
+    bbox: BBox
+    text: str
+    page: int
+
+
+@dataclass
+class PageTable:
+    """One ruled grid found on one page."""
+    page: int
+    page_height: float
+    bbox: BBox
+    cells: list[PlacedCell]
+    xs: list[float] = field(default_factory=list)
+    ys: list[float] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- entry point
+
+def read_pdf(path: str, data: bytes | None = None) -> Document:
+    if data is None:
+        data = _read_bytes(path)
+    pdf = _open_pdfium(data)
+    try:
+        n_pages = len(pdf)
+        if n_pages > MAX_PAGES:
+            raise ExtractError(f"PDF has {n_pages} pages, more than the {MAX_PAGES} allowed")
+        title = _metadata_title(pdf)
+        original_rotations = [pdf[i].get_rotation() for i in range(n_pages)]
+        pages = [_page_text(pdf, i) for i in range(n_pages)]
+        table_data = data
+        if any(p.rotation != r for p, r in zip(pages, original_rotations)):
+            buffer = io.BytesIO()
+            pdf.save(buffer)
+            table_data = buffer.getvalue()
+    finally:
+        pdf.close()
+
+    doc = Document(source=path, format="pdf", sha256=hashlib.sha256(data).hexdigest(),
+                   n_pages=n_pages, title=title)
+    for page in pages:
+        if len(page.compact) < MIN_TEXT_CHARS and page.has_image:
+            doc.pages_needing_ocr.append(page.number)
+    if doc.pages_needing_ocr:
+        doc.warnings.append("no text layer on page(s) " + ", ".join(map(str, doc.pages_needing_ocr))
+                            + ": OCR needed")
+
+    table_pages = _pages_likely_with_tables(pages)
+    page_tables = _find_page_tables(table_data, table_pages, pages)
+    tables = _stitch(page_tables, pages)
+    doc.blocks = _blocks_in_reading_order(pages, page_tables, tables)
+    return doc
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise ExtractError(f"cannot read file: {exc.strerror or exc}") from exc
+
+
+def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
+    if not data:
+        raise ExtractError("empty file")
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc)
+        if "password" in msg.lower():
+            raise ExtractError("encrypted PDF: a password is needed to open it") from exc
+        reason = re.sub(r"^Failed to load document \(PDFium: (.*?)\.?\)\.?$", r"\1", msg)
+        raise ExtractError(f"damaged or truncated PDF ({reason.lower()})") from exc
+
+
+def _metadata_title(pdf: pdfium.PdfDocument) -> str | None:
+    try:
+        title = pdf.get_metadata_value("Title").strip()
+    except Exception:  # metadata is optional and sometimes malformed
+        return None
+    return title or None
+
+
+# ---------------------------------------------------------------- text pass (pypdfium2)
+
+def _page_text(pdf: pdfium.PdfDocument, index: int) -> PageText:
+    page = pdf[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            rotation = _upright_rotation(textpage, page.get_rotation())
+            if rotation != page.get_rotation():
+                # Text would read sideways as displayed: read the page turned so it is upright
+                # (the caller passes the turned copy to pdfplumber too, so frames agree).
+                page.set_rotation(rotation)
+            lines = _text_lines(textpage, _display_transform(page, rotation))
+        finally:
+            textpage.close()
+        width, height = page.get_size()
+        has_image = any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+    finally:
+        page.close()
+    return PageText(index + 1, width, height, lines, has_image, rotation)
+
+
+def _upright_rotation(textpage: pdfium.PdfTextPage, current: int) -> int:
+    """The /Rotate under which most text lines run left to right, or `current` if unclear."""
+    text = textpage.get_text_range()
+    votes = {0: 0, 90: 0, 180: 0, 270: 0}
+    start = 0
+    for chunk in text.split("\r\n")[:200]:
+        end = start + len(chunk)
+        boxes = [textpage.get_charbox(i) for i in range(start, end) if not chunk[i - start].isspace()]
+        start = end + 2
+        if len(boxes) < 3:
+            continue
+        (l0, b0, r0, t0), (l1, b1, r1, t1) = boxes[0], boxes[-1]
+        dx, dy = (l1 + r1 - l0 - r0) / 2, (b1 + t1 - b0 - t0) / 2
+        if abs(dx) > 2 * abs(dy):
+            votes[0 if dx > 0 else 180] += 1
+        elif abs(dy) > 2 * abs(dx):
+            votes[90 if dy > 0 else 270] += 1    # text running up the page reads upright turned 90
+    best = max(votes, key=votes.get)
+    if votes[best] < 3 or votes[best] <= votes.get(current, 0) * 2:
+        return current
+    return best
+
+
+def _display_transform(page: pdfium.PdfPage, rotation: int):
+    """Map PDF user space (origin bottom-left) to pdfplumber's display space (origin top-left,
+    page rotated clockwise by /Rotate) so text lines and table bboxes can be compared."""
+    left, bottom, right, top = page.get_cropbox()
+    w, h = right - left, top - bottom
+
+    def to_display(x: float, y: float) -> tuple[float, float]:
+        u, v = x - left, top - y          # unrotated, top-left origin
+        if rotation == 90:
+            return h - v, u
+        if rotation == 180:
+            return w - u, h - v
+        if rotation == 270:
+            return v, w - u
+        return u, v
+
+    return to_display
+
+
+def _text_lines(textpage: pdfium.PdfTextPage, to_display) -> list[Line]:
+    text = textpage.get_text_range()
+    lines: list[Line] = []
+    start = 0
+    for chunk in text.split("\r\n"):
+        end = start + len(chunk)
+        if chunk.strip():
+            box = _chars_bbox(textpage, start, end, to_display)
+            if box is not None:
+                lines.append(Line(chunk.strip(), box))
+        start = end + 2
+    return lines
+
+
+def _chars_bbox(textpage: pdfium.PdfTextPage, start: int, end: int, to_display) -> BBox | None:
+    xs: list[float] = []
+    ys: list[float] = []
+    n = textpage.count_chars()
+    for i in range(start, min(end, n)):
+        left, bottom, right, top = textpage.get_charbox(i)
+        if right - left <= 0 and top - bottom <= 0:
+            continue                       # generated space or line break: no box
+        for x, y in ((left, bottom), (right, top)):
+            dx, dy = to_display(x, y)
+            xs.append(dx)
+            ys.append(dy)
+    if not xs:
+        return None
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _pages_likely_with_tables(pages: list[PageText]) -> list[int]:
+    """1-based page numbers holding a table anchor, plus the page after each (continuations)."""
+    hits: set[int] = set()
+    for page in pages:
+        text = page.compact
+        if any(a in text for a in TABLE_ANCHORS) or (
+                any(a in text for a in REVIEW_ANCHORS) and any(a in text for a in REVIEW_RESULT_ANCHORS)):
+            hits.add(page.number)
+            if page.number < len(pages):
+                hits.add(page.number + 1)
+    return sorted(hits)
+
+
+# ---------------------------------------------------------------- table pass (pdfplumber)
+
+def _find_page_tables(data: bytes, page_numbers: list[int], pages: list[PageText]) -> list[PageTable]:
+    """Tables on the given pages, following any table that runs off a page's foot onto pages
+    without anchors (a long table 3 can fill a whole middle page)."""
+    found: dict[int, list[PageTable]] = {}
+    todo = sorted(page_numbers)
+    while todo:
+        found.update(_tables_on_pages(data, todo))
+        todo = sorted({n + 1 for n in todo if n < len(pages) and n + 1 not in found
+                       and found[n] and _nothing_below(found[n][-1], pages[n - 1])})
+    return [table for n in sorted(found) for table in found[n]]
+
+
+def _tables_on_pages(data: bytes, page_numbers: list[int]) -> dict[int, list[PageTable]]:
+    found: dict[int, list[PageTable]] = {}
+    try:
+        with pdfplumber.open(io.BytesIO(data), pages=page_numbers) as pdf:
+            for page in pdf.pages:
+                try:
+                    found[page.page_number] = _tables_on_page(page)
+                finally:
+                    page.close()
+    except Exception as exc:  # pdfminer raises many kinds on damaged files
+        log.warning("pdfplumber failed on pages %s", page_numbers, exc_info=True)
+        raise ExtractError(f"damaged PDF: table pages unreadable ({type(exc).__name__})") from exc
+    return found
+
+
+def _is_white(color) -> bool:
+    if color is None:
+        return False
+    if isinstance(color, (int, float)):
+        color = (color,)
+    try:
+        values = [float(v) for v in color]
+    except (TypeError, ValueError):
+        return False                     # pattern colours etc.: treat as visible
+    if len(values) == 1 or len(values) == 3:
+        return min(values) >= 0.95
+    if len(values) == 4:
+        return max(values) <= 0.05       # CMYK white
+    return False
+
+
+def _is_visible_object(obj: dict) -> bool:
+    """WPS draws a white filled box behind every text line; its edges are not rulings."""
+    kind = obj.get("object_type")
+    if kind == "rect":
+        stroked = obj.get("stroke") and not _is_white(obj.get("stroking_color"))
+        filled = obj.get("fill") and not _is_white(obj.get("non_stroking_color"))
+        return bool(stroked or filled)
+    if kind in ("line", "curve"):
+        return not _is_white(obj.get("stroking_color"))
+    return True
+
+
+def _tables_on_page(page) -> list[PageTable]:
+    visible = page.filter(_is_visible_object)
+    tables = visible.find_tables()
+    closing = [_closing_box(t.bbox, visible.edges) for t in tables]
+    if any(box != _round_box(t.bbox) or _has_holes(t) for box, t in zip(closing, tables)):
+        # Some border is missing (open bottom row at a page break, header cell without a top
+        # rule, no outer frame): draw the frame implied by the rulings that are there, and redo.
+        frames = [_frame(box, page) for box in closing]
+        tables = visible.find_tables({"explicit_vertical_lines": frames,
+                                      "explicit_horizontal_lines": frames})
+    result = []
+    for table in tables:
+        page_table = _page_table(table, page.page_number, float(page.height))
+        if page_table is not None:
+            result.append(page_table)
+    return result
+
+
+def _has_holes(table) -> bool:
+    """Slots of the table's ruling grid that no cell covers: a rule is missing somewhere."""
+    boxes = [b for row in table.rows for b in row.cells if b is not None]
+    xs = _clusters([b[0] for b in boxes] + [b[2] for b in boxes], SNAP)
+    ys = _clusters([b[1] for b in boxes] + [b[3] for b in boxes], SNAP)
+    covered = sum((_index(xs, b[2]) - _index(xs, b[0])) * (_index(ys, b[3]) - _index(ys, b[1]))
+                  for b in boxes)
+    return covered < (len(xs) - 1) * (len(ys) - 1)
+
+
+def _frame(box, page) -> dict:
+    x0, top, x1, bottom = box
+    return {"object_type": "rect", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+            "y0": float(page.height) - bottom, "y1": float(page.height) - top,
+            "doctop": page.initial_doctop + top, "width": x1 - x0, "height": bottom - top}
+
+
+def _round_box(bbox) -> tuple[float, float, float, float]:
+    return tuple(round(v, 1) for v in bbox)
+
+
+def _closing_box(bbox, edges: list[dict]) -> tuple[float, float, float, float]:
+    """The table's frame as implied by the rulings touching it."""
+    x0, top, x1, bottom = bbox
+    tol = 2.0
+    v_edges = [e for e in edges if e["orientation"] == "v" and x0 - tol <= e["x0"] <= x1 + tol
+               and e["bottom"] >= top - tol and e["top"] <= bottom + tol]
+    h_edges = [e for e in edges if e["orientation"] == "h" and top - tol <= e["top"] <= bottom + tol
+               and e["x1"] >= x0 - tol and e["x0"] <= x1 + tol]
+    new = (min([x0] + [e["x0"] for e in h_edges]), min([top] + [e["top"] for e in v_edges]),
+           max([x1] + [e["x1"] for e in h_edges]), max([bottom] + [e["bottom"] for e in v_edges]))
+    return _round_box(new) if any(abs(a - b) > 1.0 for a, b in zip(new, bbox)) else _round_box(bbox)
+
+
+def _page_table(table, page_number: int, page_height: float) -> PageTable | None:
+    texts = table.extract()
+    cells: list[PlacedCell] = []
+    for row, row_texts in zip(table.rows, texts):
+        for bbox, text in zip(row.cells, row_texts):
+            if bbox is not None:
+                cells.append(PlacedCell(tuple(bbox), text or "", page_number))
+    cells = _drop_empty_edge_rows(cells)
+    if not cells:
+        return None
+    xs = _clusters([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], SNAP)
+    ys = _clusters([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells], SNAP)
+    if len(xs) < 3 and not any(NUMBER.match(c.text) for c in cells):
+        return None                      # a framed paragraph, not a grid
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    bbox = (xs[0], ys[0], xs[-1], ys[-1])
+    return PageTable(page_number, page_height, bbox, cells, xs, ys)
+
+
+def _drop_empty_edge_rows(cells: list[PlacedCell]) -> list[PlacedCell]:
+    """Slivers between double rules at a table's top or bottom come back as empty rows."""
+    def row_key(c: PlacedCell) -> float:
+        return round(c.bbox[1], 0)
+    while cells:
+        tops = sorted({row_key(c) for c in cells})
+        changed = False
+        for edge in (tops[0], tops[-1]):
+            row = [c for c in cells if row_key(c) == edge]
+            if all(not c.text.strip() for c in row) and len(tops) > 1:
+                cells = [c for c in cells if row_key(c) != edge]
+                changed = True
+                break
+        if not changed:
+            return cells
+    return cells
+
+
+def _clusters(values: list[float], tol: float) -> list[float]:
+    """Distinct coordinates, values within `tol` of the previous one merged (their mean)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(group) / len(group) for group in out]
+
+
+def _index(coords: list[float], value: float) -> int:
+    return min(range(len(coords)), key=lambda i: abs(coords[i] - value))
+
+
+# ---------------------------------------------------------------- stitching across pages
+
+@dataclass
+class TableBuild:
+    """Cells of one logical table in a shared coordinate frame (stitched parts shifted down)."""
+    parts: list[PageTable]
+    xs: list[float]
+    cells: list[tuple[PlacedCell, BBox]]   # cell and its bbox in the shared frame
+    y_offset: float = 0.0
+
+
+def _stitch(page_tables: list[PageTable], pages: list[PageText]) -> list[Table]:
+    builds: list[TableBuild] = []
+    for part in page_tables:
+        previous = builds[-1] if builds else None
+        if previous is not None and _continues(previous.parts[-1], part, previous.xs, pages):
+            _append_part(previous, part)
+        else:
+            builds.append(TableBuild([part], list(part.xs), [(c, c.bbox) for c in part.cells]))
+    return [_table_from_build(b, i) for i, b in enumerate(builds)]
+
+
+def _continues(last: PageTable, part: PageTable, xs: list[float], pages: list[PageText]) -> bool:
+    if part.page != last.page + 1:
+        return False
+    if not (_nothing_below(last, pages[last.page - 1]) and _nothing_above(part, pages[part.page - 1])):
+        return False
+    if abs(part.bbox[0] - xs[0]) > STITCH_SNAP or abs(part.bbox[2] - xs[-1]) > STITCH_SNAP:
+        return False
+    smaller, larger = (part.xs, xs) if len(part.xs) <= len(xs) else (xs, part.xs)
+    return all(any(abs(a - b) <= STITCH_SNAP for b in larger) for a in smaller)
+
+
+def _is_furniture(line: Line) -> bool:
+    return bool(PAGE_NUMBER.match(line.text))
+
+
+def _nothing_below(table: PageTable, page: PageText) -> bool:
+    below = [ln for ln in page.lines if ln.bbox[1] >= table.bbox[3] - 1 and not _is_furniture(ln)]
+    return not below and table.bbox[3] > page.height * 0.5
+
+
+def _nothing_above(table: PageTable, page: PageText) -> bool:
+    above = [ln for ln in page.lines if ln.bbox[3] <= table.bbox[1] + 1 and not _is_furniture(ln)]
+    return not above and table.bbox[1] < page.height * 0.5
+
+
+def _append_part(build: TableBuild, part: PageTable) -> None:
+    """Shift the continuation under the previous part, snap its columns to the known ones,
+    drop a repeated header and glue a label cut by the page break onto the cell above."""
+    last = build.parts[-1]
+    shift = (build.y_offset + last.bbox[3]) - part.bbox[1]
+    xs = _clusters(build.xs + part.xs, STITCH_SNAP)
+    cells = [(c, (_snap(b[0], xs), b[1], _snap(b[2], xs), b[3])) for c, b in build.cells]
+    new = [(c, (_snap(c.bbox[0], xs), c.bbox[1] + shift, _snap(c.bbox[2], xs), c.bbox[3] + shift))
+           for c in part.cells]
+    new = _without_repeated_header(cells, new)
+    build.xs = xs
+    build.cells = cells + _merge_cut_labels(cells, new)
+    build.parts.append(part)
+    build.y_offset = shift
+
+
+def _snap(value: float, xs: list[float]) -> float:
+    return xs[_index(xs, value)]
+
+
+def _rows_of(cells: list[tuple[PlacedCell, BBox]]) -> list[list[tuple[PlacedCell, BBox]]]:
+    tops = _clusters([b[1] for _, b in cells], SNAP)
+    rows: list[list[tuple[PlacedCell, BBox]]] = [[] for _ in tops]
+    for cell in cells:
+        rows[_index(tops, cell[1][1])].append(cell)
+    return [sorted(r, key=lambda cb: cb[1][0]) for r in rows]
+
+
+def _row_signature(row: list[tuple[PlacedCell, BBox]]) -> list[tuple[float, float, str]]:
+    return [(round(b[0]), round(b[2]), re.sub(r"\s+", "", c.text)) for c, b in row]
+
+
+def _without_repeated_header(old, new):
+    """A continuation that starts by repeating the table's first rows: drop the repeat."""
+    old_rows, new_rows = _rows_of(old), _rows_of(new)
+    repeat = 0
+    while (repeat < min(len(old_rows), len(new_rows)) - 1
+           and _row_signature(old_rows[repeat]) == _row_signature(new_rows[repeat])
+           and not any(NUMBER.match(c.text) for c, _ in new_rows[repeat])):
+        repeat += 1
+    if not repeat:
+        return new
+    dropped = {id(c) for row in new_rows[:repeat] for c, _ in row}
+    lift = new_rows[repeat][0][1][1] - new_rows[0][0][1][1]
+    return [(c, (b[0], b[1] - lift, b[2], b[3] - lift)) for c, b in new if id(c) not in dropped]
+
+
+def _is_label(text: str) -> bool:
+    return bool(text.strip()) and not NUMBER.match(text)
+
+
+def _merge_cut_labels(old, new):
+    """Page breaks cut merged label cells: the continuation shows '' or a fragment
+    ('（四）无法提' + '供') in the same column. Fold such cells into the cell above."""
+    new_rows = _rows_of(new)
+    if not new_rows or not old:
+        return new
+    first_row = new_rows[0]
+    bottom = max(b[3] for _, b in old)
+    above = {(round(b[0]), round(b[2])): (c, b) for c, b in old if abs(b[3] - bottom) <= SNAP}
+    kept = list(new)
+    if _is_row_fragment(first_row, above):
+        for cell, box in first_row:
+            _fold_into_above(old, above, cell, box)
+            kept.remove((cell, box))
+        return kept
+    for i, (cell, box) in enumerate(first_row):
+        right = first_row[i + 1:]
+        if not any(_is_label(c.text) for c, _ in right):
+            continue                         # the row's own label or a value: never a fragment
+        if cell.text.strip() and ENUMERATOR.match(cell.text):
+            continue                         # a new group starts here
+        hit = above.get((round(box[0]), round(box[2])))
+        if hit is None or not _is_label(hit[0].text):
+            continue
+        _fold_into_above(old, above, cell, box)
+        kept.remove((cell, box))
+    return kept
+
+
+def _is_row_fragment(first_row, above) -> bool:
+    """A row allowed to break across pages: its rest opens the next page with the label's
+    tail and empty value cells, exactly under the cells of the previous page's last row."""
+    if any(NUMBER.match(c.text) for c, _ in first_row):
+        return False
+    uppers = [above.get((round(b[0]), round(b[2]))) for _, b in first_row]
+    if any(u is None for u in uppers):
+        return False
+    values_left_empty = any(NUMBER.match(u[0].text) for u in uppers)
+    tails_under_labels = all(_is_label(u[0].text) for (c, _), u in zip(first_row, uppers) if c.text.strip())
+    return values_left_empty and tails_under_labels
+
+
+def _fold_into_above(old, above, cell: PlacedCell, box: BBox) -> None:
+    """Append a continuation cell's text to the cell above it and stretch that cell down."""
+    key = (round(box[0]), round(box[2]))
+    upper_cell, upper_box = above[key]
+    if cell.text.strip():
+        upper_cell.text = upper_cell.text + "\n" + cell.text
+    grown = (upper_box[0], upper_box[1], upper_box[2], box[3])
+    position = next(i for i, (c, _) in enumerate(old) if c is upper_cell)
+    old[position] = (upper_cell, grown)
+    above[key] = (upper_cell, grown)
+
+
+def _table_from_build(build: TableBuild, index: int) -> Table:
+    xs = build.xs
+    ys = _clusters([b[1] for _, b in build.cells] + [b[3] for _, b in build.cells], SNAP)
+    cells: list[Cell] = []
+    for placed, (x0, top, x1, bottom) in build.cells:
+        col, row = _index(xs, x0), _index(ys, top)
+        colspan = max(1, _index(xs, x1) - col)
+        rowspan = max(1, _index(ys, bottom) - row)
+        cells.append(Cell(row=row, col=col, text=placed.text, rowspan=rowspan, colspan=colspan,
+                          page=placed.page, bbox=tuple(round(v, 2) for v in placed.bbox)))
+    cells.sort(key=lambda c: (c.row, c.col))
+    return Table(cells=cells, n_rows=len(ys) - 1, n_cols=len(xs) - 1, index=index,
+                 page=build.parts[0].page)
+
+
+# ---------------------------------------------------------------- paragraphs and block order
+
+def _blocks_in_reading_order(pages: list[PageText], page_tables: list[PageTable], tables: list[Table]):
+    """Paragraphs and tables ordered by page, then by vertical position; a paragraph running
+    over a page break is joined back together. Text inside a table's frame is the table's."""
+    regions: dict[int, list[BBox]] = {}
+    for part in page_tables:
+        regions.setdefault(part.page, []).append(part.bbox)
+    keyed: list[tuple[int, float, int, object]] = []
+    for table in tables:
+        first = min((c for c in table.cells if c.page == table.page), key=lambda c: c.bbox[1])
+        keyed.append((table.page, first.bbox[1], 1, table))
+    body = {page.number: [ln for ln in page.lines if not _is_furniture(ln)
+                          and not _inside_any(ln.bbox, regions.get(page.number, []))] for page in pages}
+    default_margins = _margins([ln for lines in body.values() for ln in lines], None)
+    for page in pages:
+        lines = body[page.number]
+        for para in _paragraphs(lines, _margins(lines, default_margins)):
+            para.page = page.number
+            keyed.append((page.number, para.top, 0, para))
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    return _join_across_pages([k[3] for k in keyed], pages)
+
+
+@dataclass
+class _Para(Paragraph):
+    top: float = 0.0
+    open_start: bool = False     # first line flush left and not a numbered heading
+    open_end: bool = False       # last line runs to the right margin
+
+
+def _join_across_pages(blocks: list, pages: list[PageText]) -> list:
+    out: list = []
+    for block in blocks:
+        previous = out[-1] if out else None
+        if (isinstance(block, _Para) and isinstance(previous, _Para) and previous.open_end
+                and block.open_start and block.page == previous.page + 1):
+            previous.text += block.text
+            previous.open_end = block.open_end
+            continue
+        out.append(block)
+    return [Paragraph(text=b.text, page=b.page) if isinstance(b, _Para) else b for b in out]
+
+
+def _margins(lines: list[Line], default: tuple[float, float] | None) -> tuple[float, float]:
+    """Body text's left and right edges: the commonest line starts and ends (justified text)."""
+    if len(lines) < 6 and default is not None:
+        return default
+    if not lines:
+        return (0.0, 0.0)
+
+    def mode(values: list[float]) -> float:
+        buckets: dict[int, list[float]] = {}
+        for v in values:
+            buckets.setdefault(round(v / 3), []).append(v)
+        return min(max(buckets.values(), key=len))
+
+    return mode([ln.bbox[0] for ln in lines]), mode([ln.bbox[2] for ln in lines])
+
+
+def _inside_any(box: BBox, regions: list[BBox]) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(r[0] - 1 <= cx <= r[2] + 1 and r[1] - 1 <= cy <= r[3] + 1 for r in regions)
+
+
+def _paragraphs(lines: list[Line], margins: tuple[float, float]) -> list[_Para]:
+    """Join wrapped lines: a paragraph ends where a line stops short of the right margin,
+    and a new one starts at an indented line or a numbered heading."""
+    left, right = margins
+    out: list[_Para] = []
+    current: list[Line] = []
+
+    def flush() -> None:
+        size = max(current[-1].bbox[3] - current[-1].bbox[1], 6.0)
+        first = current[0]
+        para = _Para(text=_joined(current), page=None, top=first.bbox[1],
+                     open_start=first.bbox[0] - left <= size * 1.2 and not ENUMERATOR.match(first.text),
+                     open_end=current[-1].bbox[2] >= right - size * 1.5)
+        out.append(para)
+
+    for line in lines:
+        size = max(line.bbox[3] - line.bbox[1], 6.0)
+        starts_new = (line.bbox[0] - left > size * 1.2) or bool(ENUMERATOR.match(line.text))
+        if current and (starts_new or current[-1].bbox[2] < right - size * 1.5
+                        or line.bbox[1] < current[-1].bbox[1]):
+            flush()
+            current = []
+        current.append(line)
+    if current:
+        flush()
+    return out
+
+
+def _joined(lines: list[Line]) -> str:
+    text = lines[0].text
+    for line in lines[1:]:
+        glue = " " if text[-1:].isascii() and text[-1:].isalnum() and line.text[:1].isascii() \
+            and line.text[:1].isalnum() else ""
+        text += glue + line.text
+    return text
