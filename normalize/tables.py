@@ -233,12 +233,12 @@ def _resolve_short_rows(uncertain: list[tuple], reading: Reading) -> None:
     cells) cannot be placed by position. The table's own arithmetic may force
     their values; when it does, and the printed numbers agree, they are kept
     as inferred. Otherwise they stay missing, with a warning."""
-    template = _template(reading, "t3")
     row_fields = []
     for kind, table, r, rows, row_label, cells, by_col in uncertain:
         fids = [field_for(kind, rows, by_col[c][0]) for c in sorted(by_col)]
         row_fields.append([f[0] if len(f) == 1 else None for f in fids])
     unknown = {f for fs in row_fields for f in fs if f}
+    template = _layout(set(reading.values) | unknown, "t3")
     known = {f: (v.value or 0.0) for f, v in reading.values.items() if v.kind in ("number", "blank", "dash")}
     solved = solve(known, unknown, equations(template))
     for (kind, table, r, rows, row_label, cells, by_col), fids in zip(uncertain, row_fields):
@@ -334,8 +334,11 @@ def _read_t2_row(table, r, block, label: Cell, cells, headers, reading) -> None:
 
 def _template(reading: Reading, table: str) -> str | None:
     """The layout of one table, from the fields it printed: 2019, 2021 or None."""
-    versions = {fields()[f].template for f in reading.values if f.startswith(table + ".")
-                and reading.values[f].kind != "derived"}
+    return _layout({f for f, v in reading.values.items() if v.kind != "derived"}, table)
+
+
+def _layout(field_ids: set[str], table: str) -> str | None:
+    versions = {fields()[f].template for f in field_ids if f.startswith(table + ".")}
     versions.discard("both")
     if len(versions) == 1:
         return versions.pop()
