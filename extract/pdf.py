@@ -173,13 +173,15 @@ def _upright_rotation(textpage: pdfium.PdfTextPage, current: int) -> int:
     text = textpage.get_text_range()
     votes = {0: 0, 90: 0, 180: 0, 270: 0}
     start = 0
-    for chunk in text.split("\r\n")[:200]:
+    for chunk in text.split("\r\n")[:60]:     # a sample of lines is enough to vote
         end = start + len(chunk)
-        boxes = [textpage.get_charbox(i) for i in range(start, end) if not chunk[i - start].isspace()]
+        stripped = chunk.strip()
+        first = start + chunk.index(stripped[0]) if stripped else start
+        last = first + len(stripped) - 1
         start = end + 2
-        if len(boxes) < 3:
+        if len(stripped) < 3:
             continue
-        (l0, b0, r0, t0), (l1, b1, r1, t1) = boxes[0], boxes[-1]
+        (l0, b0, r0, t0), (l1, b1, r1, t1) = textpage.get_charbox(first), textpage.get_charbox(last)
         dx, dy = (l1 + r1 - l0 - r0) / 2, (b1 + t1 - b0 - t0) / 2
         if abs(dx) > 2 * abs(dy):
             votes[0 if dx > 0 else 180] += 1
@@ -242,15 +244,14 @@ def _chars_bbox(textpage: pdfium.PdfTextPage, start: int, end: int, to_display) 
 
 
 def _pages_likely_with_tables(pages: list[PageText]) -> list[int]:
-    """1-based page numbers holding a table anchor, plus the page after each (continuations)."""
+    """1-based page numbers holding a table anchor. Continuation pages without an anchor are
+    found later by following tables that run off a page's foot."""
     hits: set[int] = set()
     for page in pages:
         text = page.compact
         if any(a in text for a in TABLE_ANCHORS) or (
                 any(a in text for a in REVIEW_ANCHORS) and any(a in text for a in REVIEW_RESULT_ANCHORS)):
             hits.add(page.number)
-            if page.number < len(pages):
-                hits.add(page.number + 1)
     return sorted(hits)
 
 
