@@ -81,6 +81,11 @@ def match_path(table: str, axis: str, printed: list[str]) -> PathMatch | None:
     An outer label never stands in for an unmatched inner one: a garbled
     sub-row under （六）其他处理 must not become the 2019 （六） row.
     """
+    return _match_path(table, axis, tuple(printed))
+
+
+@lru_cache(maxsize=65536)  # reports repeat the same labels
+def _match_path(table: str, axis: str, printed: tuple[str, ...]) -> PathMatch | None:
     idx = index(table)
     matched = [(t, match_label(table, t)) for t in printed if t and t.strip()]
     if not matched:

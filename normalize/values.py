@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 DASHES = {"-", "--", "—", "——", "–", "―", "/", "／", "\\", "无", "無", "空", "n/a", "na", "×", "x"}
 # Some mirrors print a non-breaking space as "?" before the number ("? 0").
@@ -24,6 +25,7 @@ class Parsed:
     kind: str          # number, blank, dash, text
 
 
+@lru_cache(maxsize=65536)
 def parse_value(raw: str | None) -> Parsed:
     text = unicodedata.normalize("NFKC", raw or "").replace("\u3000", " ").strip()
     if not text:

@@ -1,0 +1,49 @@
+"""Benchmark: `ogi build` on generated .docx reports (a script, not a test).
+
+    python benchmarks/bench_docx.py [N] [-j JOBS]
+
+Generates N reports (default 500) with tests/generate.py, then runs `ogi build`
+on them in a subprocess and prints reports/s, reports/s per core and the peak
+memory of the whole process tree (from /usr/bin/time-like rusage of children).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", type=int, default=500)
+    parser.add_argument("-j", "--jobs", type=int, default=None, help="passed to ogi build when it supports -j")
+    args = parser.parse_args()
+    from tests.generate import make_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        make_corpus(corpus, args.n, seed=1)
+        for truth in corpus.glob("*.truth.json"):
+            truth.unlink()
+        cmd = [sys.executable, "-m", "ogi.cli", "build", str(corpus), "-o", str(Path(tmp) / "out")]
+        if args.jobs:
+            cmd[4:4] = ["-j", str(args.jobs)]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, cwd=ROOT)
+        elapsed = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    cores = args.jobs or os.cpu_count()
+    print(f"{args.n} reports in {elapsed:.1f}s: {args.n / elapsed:.1f} reports/s "
+          f"({args.n / elapsed / cores:.1f} per core, {cores} cores); peak RSS of one process {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
