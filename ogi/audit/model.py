@@ -1,0 +1,256 @@
+"""What every rule family works on: one report's cells, and the findings.
+
+A report's cells come from the `values` table (one row per printed value,
+with its provenance); a report with no `values` rows falls back to the field
+columns of `reports` (values without positions). Rules never read raw
+documents: only these structures and data/.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from normalize.schema import Field, fields
+
+from .catalogue import catalogue
+
+log = logging.getLogger(__name__)
+
+FINDING_COLUMNS = ["report_id", "source", "agency", "year", "rule", "severity", "cause", "message", "cells",
+                   "expected", "actual", "suggestion", "check"]
+# `check` is the rule instance (e.g. "R5[review]"): stable across runs, for diffs.
+
+_POSITION = ("table", "row", "col", "page")
+
+
+@dataclass
+class Cell:
+    field: str
+    report_id: str
+    value: float | None           # None when not a number
+    raw: str
+    kind: str                     # number, blank, dash, text, derived, inferred, ocr, missing
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    page: int | None = None
+    row_label: str = ""
+    col_label: str = ""
+    confidence: float | None = None
+    label_match: str = ""
+
+    @property
+    def missing(self) -> bool:
+        return self.kind == "missing"
+
+    @property
+    def as_number(self) -> float:
+        """How the template arithmetic counts the cell: blanks, dashes and gaps as 0."""
+        return self.value if self.value is not None else 0.0
+
+    @property
+    def zero_by_convention(self) -> bool:
+        return self.value is None and self.kind in ("blank", "dash", "missing")
+
+    def describe(self) -> str:
+        """The cell for a message: its printed value, or what it was instead."""
+        if self.kind == "missing":
+            return "未取得"
+        if self.kind == "blank":
+            return "空白"
+        if self.kind == "dash":
+            return f"“{self.raw}”"
+        if self.value is None:
+            return f"“{self.raw}”"
+        return fmt(self.value)
+
+    def to_json(self, role: str = "") -> dict:
+        out: dict[str, Any] = {"field": self.field, "report_id": self.report_id, "raw": self.raw,
+                               "value": self.value, "kind": self.kind}
+        for key in _POSITION:
+            v = getattr(self, key)
+            if v is not None:
+                out[key] = v
+        if role:
+            out["role"] = role
+        return out
+
+
+def fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return str(int(x)) if float(x) == int(x) else f"{x:g}"
+
+
+def _clean(v):
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def _int(v) -> int | None:
+    v = _clean(v)
+    return None if v is None else int(v)
+
+
+@dataclass
+class Report:
+    id: str
+    meta: dict
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int | None:
+        return _int(self.meta.get("year"))
+
+    @property
+    def template_t2(self) -> str | None:
+        return _template(self.meta.get("template_t2"))
+
+    @property
+    def template_t3(self) -> str | None:
+        return _template(self.meta.get("template_t3"))
+
+    @property
+    def agency(self) -> str:
+        return str(_clean(self.meta.get("agency")) or "")
+
+    @property
+    def source(self) -> str:
+        return str(_clean(self.meta.get("source")) or "")
+
+    def text(self, column: str) -> str | None:
+        v = _clean(self.meta.get(column))
+        return None if v is None else str(v)
+
+    def cell(self, fid: str) -> Cell:
+        """The cell of a field; a `missing` placeholder when the report has none."""
+        c = self.cells.get(fid)
+        return c if c is not None else Cell(fid, self.id, None, "", "missing")
+
+    def has_table(self, table: str) -> bool:
+        return any(f.startswith(table + ".") and c.kind != "derived" for f, c in self.cells.items())
+
+    def expected_fields(self, table: str) -> list[Field]:
+        """The fields this report's layout prints in a table."""
+        template = {"t2": self.template_t2, "t3": self.template_t3}.get(table, "both")
+        out = []
+        for f in fields().values():
+            if f.table != table:
+                continue
+            if table == "t4" or f.printed_in(template or "2021"):
+                out.append(f)
+        return out
+
+
+def _template(v) -> str | None:
+    v = _clean(v)
+    if v is None or v == "":
+        return None
+    s = str(v)
+    return s[:4] if s[:4] in ("2019", "2021") else s
+
+
+def _cell_from_row(rid: str, r: dict) -> Cell:
+    value = _clean(r.get("value"))
+    return Cell(
+        field=r["field"], report_id=rid, value=None if value is None else float(value),
+        raw="" if _clean(r.get("raw")) is None else str(r.get("raw")),
+        kind=str(_clean(r.get("kind")) or "number"),
+        table=_int(r.get("table")), row=_int(r.get("row")), col=_int(r.get("col")), page=_int(r.get("page")),
+        row_label=str(_clean(r.get("row_label")) or ""), col_label=str(_clean(r.get("col_label")) or ""),
+        confidence=None if _clean(r.get("confidence")) is None else float(r.get("confidence")),
+        label_match=str(_clean(r.get("label_match")) or ""),
+    )
+
+
+def build_reports(reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Report]:
+    """report_id → Report, cells from `values` (or from the reports' field columns)."""
+    out: dict[str, Report] = {}
+    known = fields()
+    for meta in reports.to_dict("records"):
+        rid = str(meta["report_id"])
+        if rid in out:
+            log.warning("report %s appears twice in reports; the first row is used", rid)
+            continue
+        out[rid] = Report(rid, meta)
+    if values is not None and len(values):
+        for rid, group in values.groupby(values["report_id"].astype(str), sort=False):
+            rep = out.get(rid)
+            if rep is None:
+                continue
+            for r in group.to_dict("records"):
+                if r["field"] not in known:
+                    continue
+                if r["field"] in rep.cells:
+                    log.debug("%s: %s given twice in values; the first is used", rid, r["field"])
+                    continue
+                rep.cells[r["field"]] = _cell_from_row(rid, r)
+    for rep in out.values():
+        if rep.cells:
+            continue
+        # No `values` rows: use the wide columns (no positions, no provenance).
+        for fid in known:
+            v = _clean(rep.meta.get(fid))
+            if v is not None:
+                rep.cells[fid] = Cell(fid, rep.id, float(v), fmt(float(v)), "number")
+    return out
+
+
+@dataclass
+class Finding:
+    report: Report
+    rule: str
+    message: str
+    cells: list[tuple[Cell, str]] = field(default_factory=list)   # (cell, role)
+    expected: str = ""
+    actual: str = ""
+    suggestion: str = ""
+    check: str = ""
+    severity: str = ""
+    cause: str = "report"
+
+    def row(self) -> dict:
+        return {
+            "report_id": self.report.id, "source": self.report.source, "agency": self.report.agency,
+            "year": self.report.year, "rule": self.rule,
+            "severity": self.severity or catalogue()[self.rule].severity, "cause": self.cause,
+            "message": self.message,
+            "cells": json.dumps([c.to_json(role) for c, role in self.cells], ensure_ascii=False),
+            "expected": self.expected, "actual": self.actual, "suggestion": self.suggestion,
+            "check": self.check or self.rule,
+        }
+
+
+def empty_findings() -> pd.DataFrame:
+    df = pd.DataFrame(columns=FINDING_COLUMNS)
+    df["year"] = df["year"].astype("Int64")
+    return df
+
+
+def short_label(fid: str, show: str) -> str:
+    """A field's printed label, reduced to its row part or its column part."""
+    f = fields().get(fid)
+    if f is None:
+        return fid
+    if show == "row":
+        path = f.row_paths[0] if f.row_paths and f.row_paths[0] else f.col_paths[0]
+    else:
+        path = f.col_paths[0] if f.col_paths else fid
+    return path.split("/")[-1]
+
+
+def group_label(fid: str) -> str:
+    """Table-4 group (行政复议 / 未经复议直接起诉 / 复议后起诉) of a field."""
+    f = fields().get(fid)
+    if f is None or not f.col_paths:
+        return fid
+    parts = f.col_paths[0].split("/")
+    return parts[-2] if len(parts) >= 2 else parts[0]
