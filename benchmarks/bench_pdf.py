@@ -2,7 +2,8 @@
 
     python benchmarks/bench_pdf.py [--n 200] [--workdir DIR]
 
-Builds a handful of distinct 6-12-page reports as .docx (python-docx), converts them to
+Builds a handful of distinct 6-12-page reports as .docx (python-docx, plus the generated
+samples in data/samples padded with body text), converts them to
 PDF in ONE LibreOffice call, copies them up to --n files (timing is per read, so copies
 are as good as distinct files), then reads every file with read_pdf and with the baseline
 (pdfplumber extract_tables() + extract_text() on every page), in one process.
@@ -40,6 +41,12 @@ def build_pdfs(work: Path, n: int) -> list[Path]:
         for j in range(trail):
             document.add_paragraph(f"（{j + 1}）" + BODY * 2)
         document.save(str(path))
+    # the generated sample reports (tests/generate.py), padded with body text to 6-12 pages
+    for k, sample in enumerate(sorted((ROOT / "data" / "samples").glob("gen-*.docx"))):
+        document = docx.Document(str(sample))
+        for j in range(10 + 4 * k):
+            document.add_paragraph(f"（{j + 1}）" + BODY * 2)
+        document.save(str(src / sample.name))
     out = work / "pdf"
     env = dict(os.environ, HOME=str(work / "home"), TMPDIR=str(work))
     subprocess.run(["soffice", f"-env:UserInstallation=file://{work}/lo-profile", "--headless",
@@ -81,7 +88,8 @@ def main() -> None:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_pdf_"))
     files = build_pdfs(work, args.n)
     import pypdfium2 as pdfium
-    pages = [len(pdfium.PdfDocument(str(p))) for p in files[:len(VARIANTS)]]
+    distinct = len(list((work / "pdf").glob("*.pdf")))
+    pages = [len(pdfium.PdfDocument(str(p))) for p in files[:distinct]]
     print(f"{len(files)} PDFs, distinct page counts {pages}")
 
     read_pdf(str(files[0]))
@@ -93,7 +101,7 @@ def main() -> None:
     rss_base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     tracemalloc.start()
-    for path in files[:len(VARIANTS)]:
+    for path in files[:distinct]:
         read_pdf(str(path))
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
