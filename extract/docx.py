@@ -16,6 +16,7 @@ from docx.oxml.parser import parse_xml
 from lxml import etree
 
 from .model import Cell, Document, ExtractError, Paragraph, Table
+from .safety import check_zip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -41,6 +42,7 @@ def _open_body(path: str, data: bytes | None):
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as package:
+            check_zip(package)
             xml = package.read("word/document.xml")
     except zipfile.BadZipFile as exc:
         raise ExtractError(f"not a Word document (bad zip: {exc})") from None
