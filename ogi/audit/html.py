@@ -196,7 +196,7 @@ def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, 
     rules = sorted(set(findings["rule"]), key=rule_order) if len(findings) else []
     cat = catalogue()
     rule_opts = ['<option value="">全部规则</option>'] + [
-        f'<option value="{escape(r)}">{escape(r)} {escape(cat[r].wording_zh[:24]) if r in cat else ""}</option>'
+        f'<option value="{escape(r)}">{escape(r)} {escape(cat[r].wording_zh[:16]) if r in cat else ""}</option>'
         for r in rules]
     sev_opts = ['<option value="">全部级别</option>'] + [
         f'<option value="{s}">{SEVERITY_ZH[s]}</option>' for s in SEVERITY_ZH]

@@ -54,10 +54,8 @@ def suspect(report: Report, cell: Cell) -> str | None:
         return "OCR置信度低"
     if cell.label_match == "fuzzy":
         return "标签模糊匹配"
-    if cell.kind == "missing" and cell.report_id == report.id and row_incomplete(report, cell.field):
-        return "该行单元格缺失"
     if cell.kind != "derived" and cell.report_id == report.id and row_incomplete(report, cell.field):
-        return "该行单元格缺失"
+        return "该行单元格缺失"     # the cell itself or a neighbour was not read
     return None
 
 
