@@ -1,16 +1,18 @@
 """The `ogi` command: wires the stages together, nothing more.
 
-    ogi build PATH... -o OUT    read every report under PATH into OUT
+    ogi build PATH... -o OUT    read every report under PATH into OUT (parallel, cached, resumable)
     ogi show FILE               print one report as the pipeline read it
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-import time
 
 from . import __version__
+
+PARTITION_ABOVE = 5000  # reports; keep in step with pipeline.PARTITION_ABOVE (not imported: keeps --help fast)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
                                        "OUT/dataset.xlsx and OUT/errors.csv.")
     build.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders")
     build.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder (created if missing)")
+    _add_scale_flags(build)
     build.set_defaults(run=_build)
 
     show = sub.add_parser("show", help="print one report as the pipeline read it",
@@ -44,19 +47,64 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_scale_flags(build: argparse.ArgumentParser) -> None:
+    """How the work is spread and bounded (ogi/batch.py) and cached (ogi/cache.py)."""
+    group = build.add_argument_group("scale", "Results are cached in OUT/cache.sqlite: a rerun reads only new or "
+                                              "changed files, and a killed run resumes where it stopped.")
+    group.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="worker processes (default: all %(default)s cores; 0 = in this process, no limits)")
+    group.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                       help="time limit per document; a document past it is stopped and listed in errors.csv "
+                            "(default %(default)g; 0 = none)")
+    group.add_argument("--max-memory", type=int, default=None, metavar="MB",
+                       help="address-space limit per worker process; a document that needs more is listed in "
+                            "errors.csv and the worker replaced (default: none)")
+    group.add_argument("--force", action="store_true", help="ignore the cache and read every file again")
+    group.add_argument("--partition", action="store_true",
+                       help="also write OUT/values_by_year/year=…/province=…/*.parquet (automatic above "
+                            f"{PARTITION_ABOVE} reports)")
+    group.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a Dask cluster (tcp://HOST:PORT), or 'local' for a local Dask cluster")
+    group.add_argument("--send-bytes", action="store_true",
+                       help="with --scheduler: send the files' bytes to the workers instead of sharing the path")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no per-file error lines")
+
+
 def _build(args) -> int:
     from .output import write_dataset
-    from .pipeline import build
+    from .pipeline import BuildOptions, build_incremental, exclusive, write_partitioned
 
-    start = time.perf_counter()
-    dataset = build(args.paths)
-    write_dataset(dataset, args.out)
-    n_ok, n_failed = len(dataset.reports), len(dataset.errors)
-    for _, err in dataset.errors.iterrows():
+    options = BuildOptions(jobs=args.jobs, timeout=args.timeout or None, max_memory_mb=args.max_memory,
+                           force=args.force, scheduler=args.scheduler, send_bytes=args.send_bytes,
+                           progress=not args.quiet)
+    with exclusive(args.out):
+        dataset, stats = build_incremental(args.paths, args.out, options)
+        write_dataset(dataset, args.out)
+        if args.partition or len(dataset.reports) > PARTITION_ABOVE:
+            write_partitioned(dataset, args.out)
+        findings = None
+        # later steps on the finished dataset go here (ogi.audit.audit_dir, extra outputs); set `findings`
+        # to the number of audit findings so the summary line reports it
+    if not args.quiet:
+        _print_errors(dataset.errors, args.out)
+    print(_summary(dataset, stats, args.out, findings))
+    return 0 if len(dataset.reports) or not len(dataset.errors) else 1
+
+
+def _print_errors(errors, out: str, limit: int = 20) -> None:
+    for _, err in errors.head(limit).iterrows():
         print(f"error: {err['source']}: {err['stage']}: {err['reason']}", file=sys.stderr)
-    print(f"read {n_ok}, failed {n_failed}, values {len(dataset.values)}, "
-          f"{time.perf_counter() - start:.1f}s → {args.out}")
-    return 0 if n_ok or not n_failed else 1
+    if len(errors) > limit:
+        print(f"... and {len(errors) - limit} more errors in {os.path.join(out, 'errors.csv')}", file=sys.stderr)
+
+
+def _summary(dataset, stats, out: str, findings: int | None = None) -> str:
+    """One line: read, failed, (findings,) values, what was read anew vs taken from the cache, time."""
+    parts = [f"read {len(dataset.reports)}", f"failed {len(dataset.errors)}"]
+    if findings is not None:
+        parts.append(f"findings {findings}")
+    parts += [f"values {len(dataset.values)}", f"processed {stats.processed}", f"cached {stats.cached}"]
+    return ", ".join(parts) + f", {stats.seconds:.1f}s → {out}"
 
 
 def _show(args) -> int:
