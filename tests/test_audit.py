@@ -632,3 +632,26 @@ def test_audit_html_in_headless_chromium(tmp_path):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- end to end through the pipeline
+
+def test_generated_docx_reports_audit_clean(tmp_path):
+    """Consistent generated .docx reports read by the pipeline: only the hybrid's R10 (and
+    cross-year rules, when two random reports happen to share an agency) may fire."""
+    from generate import write_docx
+    from ogi.pipeline import build
+
+    paths = []
+    for i, layout in enumerate(("2021", "2019", "hybrid", "2021")):
+        rng = random.Random(500 + i)
+        path = tmp_path / f"r{i}_{layout}.docx"
+        write_docx(random_truth(rng, layout), path, rng=rng)
+        paths.append(str(path))
+    ds = build(paths)
+    assert set(ds.reports["sections_found"]) == {"一二三四五六"}
+    assert (ds.statements["field"] != "").any()
+    found = run_audit(ds.reports, ds.values, ds.statements)
+    assert set(found["rule"]) <= {"R10", "R7", "R8"}, found[["rule", "message"]].to_string()
+    hybrid = ds.reports[ds.reports["template_t3"] != ds.reports["template_t2"]]["report_id"]
+    assert set(found[found["rule"] == "R10"]["report_id"]) == set(hybrid)
