@@ -1,0 +1,46 @@
+"""The researcher-facing extras of an OUT folder: indicators, keywords, data dictionary.
+
+Called after the dataset itself is written (ogi build), because
+datapackage.json describes every CSV present, the dataset's included.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .dataset import Dataset
+from .output import write_frame
+
+log = logging.getLogger(__name__)
+
+
+def research_frames(dataset: Dataset, min_denominator: int | None = None, topk: int = 10) -> dict:
+    """name → DataFrame for indicators, indicators_by_region, keywords, keywords_by_region."""
+    from .indicators import indicators, indicators_by_region
+    from .keywords import aggregate_keywords, report_keywords
+
+    per_report = indicators(dataset.reports, min_denominator, values=dataset.values)
+    keywords = report_keywords(dataset.reports, topk=topk)
+    return {
+        "indicators": per_report,
+        "indicators_by_region": indicators_by_region(dataset.reports, min_denominator, per_report=per_report),
+        "keywords": keywords,
+        "keywords_by_region": aggregate_keywords(dataset.reports, keywords),
+    }
+
+
+def write_research_outputs(out_dir: str | os.PathLike, dataset: Dataset, *, min_denominator: int | None = None,
+                           topk: int = 10) -> Path:
+    """Write OUT/indicators*, OUT/keywords* (.parquet and .csv) and OUT/datapackage.json.
+
+    Returns the datapackage.json path. `min_denominator` overrides the
+    small-number threshold of data/indicators.csv (30); `topk` keywords per report.
+    """
+    from .datapackage import write_datapackage
+
+    out = Path(out_dir)
+    for name, frame in research_frames(dataset, min_denominator, topk).items():
+        write_frame(frame, out, name)
+        log.info("wrote %s (%d rows)", name, len(frame))
+    return write_datapackage(out)
