@@ -6,12 +6,13 @@ provenance, the labels that named nothing, and the report's metadata.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 from extract.model import Document
 
 from .metadata import Metadata, metadata
+from .narrative import statements
+from .sections import split_sections
 from .tables import Value, read_tables
 
 
@@ -62,15 +63,10 @@ def normalize(doc: Document) -> Report:
 
 
 def _add_text(report: Report, paragraphs: list[str]) -> None:
-    """Section text and the numbers the narrative states (normalize.sections / narrative)."""
+    """Section text and the numbers the narrative states."""
     try:
-        sections = importlib.import_module("normalize.sections")
-        narrative = importlib.import_module("normalize.narrative")
-    except ModuleNotFoundError:
-        return
-    try:
-        split = sections.split_sections(paragraphs)
-        report.sections = split if isinstance(split, dict) else {}
-        report.statements = narrative.statements(split)
+        split = split_sections(paragraphs)
+        report.sections = dict(split)
+        report.statements = statements(split)
     except Exception as exc:  # the tables already read must survive a text bug
         report.warnings.append(f"section text not read: {exc.__class__.__name__}: {exc}")

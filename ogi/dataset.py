@@ -12,13 +12,14 @@ import pandas as pd
 
 from normalize.report import Report
 from normalize.schema import fields
+from normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS
 
 VALUE_COLUMNS = ["report_id", "source", "field", "value", "raw", "kind", "page", "table", "row", "col",
                  "row_label", "col_label", "x0", "y0", "x1", "y1", "confidence", "label_match"]
 REPORT_COLUMNS = ["report_id", "source", "format", "agency", "year", "province", "city", "county", "adcode",
                   "template_t2", "template_t3", "status", "n_values", "n_unmapped", "warnings"]
 REPORT_TAIL = ["sha256", "n_pages", "n_tables", "tables_found", "unmapped"]
-STATEMENT_COLUMNS = ["report_id", "source", "section", "sentence", "number", "unit", "field"]
+STATEMENT_COLUMNS = ["report_id", "source", "section", "sentence", "number", "unit", "approx", "field"]
 ERROR_COLUMNS = ["source", "stage", "reason"]
 DTYPES = {"integer": "Int64", "signed_integer": "Int64", "decimal": "Float64"}
 
@@ -59,7 +60,7 @@ def values_frame(reports: list[Report]) -> pd.DataFrame:
 
 def reports_frame(reports: list[Report]) -> pd.DataFrame:
     field_defs = fields()
-    section_columns = sorted({k for rep in reports for k in rep.sections})
+    section_columns = [PREAMBLE_COLUMN, *SECTION_COLUMNS.values(), FOUND_COLUMN]
     rows = []
     for rep in reports:
         m = rep.meta
@@ -94,7 +95,8 @@ def _as_int(column: pd.Series) -> pd.Series:
 
 def statements_frame(reports: list[Report]) -> pd.DataFrame:
     rows = [[rep.report_id, rep.source, s.get("section"), s.get("sentence"), s.get("number"), s.get("unit"),
-             s.get("field") or ""] for rep in reports for s in rep.statements]
+             bool(s.get("approx")), s.get("field") or ""] for rep in reports for s in rep.statements]
     df = pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
     df["number"] = df["number"].astype("float64")
+    df["approx"] = df["approx"].astype("bool")
     return df
