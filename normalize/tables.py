@@ -11,10 +11,12 @@ every label that names nothing is reported, never guessed.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass, field
 
 from extract.model import Cell, Table
 
+from .digits import RUN_TOGETHER, RunRow, split_runs
 from .labels import field_for, index, match_label, match_path
 from .rules import equations, solve
 from .schema import fields
@@ -200,6 +202,12 @@ def _read_row(kind, table, grid, r, by_col, reading):
                 reading.unmapped_label(kind, table, r, None, "row", row_label)
             return None
         rows, how = match.paths, match.how
+    if any(c.origin == RUN_TOGETHER for c in value_cells):  # digits printed with no separator
+        row = (kind, table, r, rows, row_label, value_cells, by_col)
+        if kind == "t3":
+            return row  # split with the other rows, under the column rules
+        _resolve_short_rows([row], reading)  # table 4: its one row holds all its rules
+        return None
     misplaced = any(s is None for s in slots) or any(
         c.colspan > 1 and sum(col in by_col for col in c.cols) > 1 or c.col < first_value_col for c in value_cells)
     if misplaced:
@@ -232,7 +240,14 @@ def _resolve_short_rows(uncertain: list[tuple], reading: Reading) -> None:
     """Rows that print fewer value cells than there are columns (or merge value
     cells) cannot be placed by position. The table's own arithmetic may force
     their values; when it does, and the printed numbers agree, they are kept
-    as inferred. Otherwise they stay missing, with a warning."""
+    as inferred. Otherwise they stay missing, with a warning. Rows whose digits
+    run together are split first (normalize/digits.py)."""
+    runs = [u for u in uncertain if any(c.origin == RUN_TOGETHER for c in u[5])]
+    if runs:
+        _split_run_rows(runs, reading)
+        uncertain = [u for u in uncertain if not any(u is run for run in runs)]
+        if not uncertain:
+            return
     row_fields = []
     for kind, table, r, rows, row_label, cells, by_col in uncertain:
         fids = [field_for(kind, rows, by_col[c][0]) for c in sorted(by_col)]
@@ -255,6 +270,39 @@ def _resolve_short_rows(uncertain: list[tuple], reading: Reading) -> None:
         for fid, value, col in zip(fids, values, sorted(by_col)):
             reading.add(Value(fid, value, "", "inferred", table.index, r, None, cells[0].page if cells else None,
                               None, None, row_label, by_col[col][1], "inferred"))
+
+
+def _split_run_rows(runs: list[tuple], reading: Reading) -> None:
+    """Place run-together digits with the template arithmetic; ambiguous ones stay missing."""
+    specs, columns = [], []
+    for kind, table, r, rows, row_label, cells, by_col in runs:
+        grid_row, seen = table.grid()[r], set()
+        fids, cols, digits = [], [], ""
+        for c in sorted(by_col):
+            found = field_for(kind, rows, by_col[c][0])
+            fid, cell = (found[0] if len(found) == 1 else None), grid_row[c]
+            if cell is None or id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            if cell.origin == RUN_TOGETHER:
+                fids.append(fid)
+                cols.append(c)
+                digits += cell.text
+            elif fid:
+                reading.add(_value(fid, cell, table, row_label, by_col[c][1], "exact"))
+        specs.append(RunRow(fids, unicodedata.normalize("NFKC", digits).strip()))
+        columns.append(cols)
+    template = _layout(set(reading.values) | {f for s in specs for f in s.fids if f}, "t3")
+    known = {f: (v.value or 0.0) for f, v in reading.values.items() if v.kind in ("number", "blank", "dash")}
+    result = split_runs(specs, known, equations(template))
+    for i, ((kind, table, r, rows, row_label, cells, by_col), spec, cols) in enumerate(zip(runs, specs, columns)):
+        for fid, c in zip(spec.fids, cols):
+            if fid in result.values:
+                reading.add(Value(fid, result.values[fid], spec.digits, "inferred", table.index, r, c,
+                                  cells[0].page if cells else None, None, None, row_label, by_col[c][1], "inferred"))
+        if i in result.unresolved:
+            reading.warnings.append(f"{kind}: row '{row_label}' prints its digits run together ('{spec.digits}'): "
+                                    f"{result.unresolved[i]}; the values it cannot place are left missing")
 
 
 def _is_subsequence(printed: list, values: list) -> bool:

@@ -1,0 +1,188 @@
+"""Run-together digits: split "713000074" into a row's columns with the template arithmetic.
+
+Crawler text often prints a table row's value cells with no separator, so a
+row of seven counts arrives as one digit run. Each cell of these tables is a
+count of 1–4 digits (a leading zero only for "0" itself), and the template's
+equations (R3 per row, R1/R4 per column, R5 per group) tie the cells
+together. The split is found in two steps:
+
+1. each row's candidate splits are enumerated, pruned by the equations that
+   lie inside the row (R3, R5) as soon as their terms are placed;
+2. rows are combined under the equations across rows (R1, R4) by
+   backtracking, pruned with the interval each unplaced row can still
+   contribute to each equation.
+
+A value is returned only when every consistent combination agrees on it;
+when several fit, the field is left out (never pick one), and the caller says
+so in a warning.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .rules import Equation
+
+log = logging.getLogger(__name__)
+
+RUN_TOGETHER = "run-together"   # Cell.origin of digits printed with no separator (extract/text.py)
+MIN_DIGITS, MAX_DIGITS = 1, 4
+MAX_SOLUTIONS = 64          # more consistent combinations than this: the run is ambiguous anyway
+MAX_NODES = 200_000         # search budget, far above what real tables need
+
+
+@dataclass
+class RunRow:
+    fids: list[str | None]  # the fields of the columns the run covers, left to right
+    digits: str
+
+
+@dataclass
+class SplitResult:
+    values: dict[str, float] = field(default_factory=dict)  # fields every consistent split agrees on
+    unresolved: dict[int, str] = field(default_factory=dict)  # row index -> plain reason
+
+
+def split_runs(rows: list[RunRow], known: Mapping[str, float], eqs: list[Equation]) -> SplitResult:
+    """Values of the run rows' fields that the digits and the equations force."""
+    result = SplitResult()
+    run_fields = {f for row in rows for f in row.fids if f}
+    usable = [eq for eq in eqs if _usable(eq, run_fields, known)]
+    candidates = []
+    for i, row in enumerate(rows):
+        local = [eq for eq in usable if set(eq.terms) <= set(row.fids) | set(known)]
+        options = row_splits(row, local, known) if row.digits.isdigit() else []
+        if not options:
+            result.unresolved[i] = "no split of its digits into cells of 1–4 digits fits the table's rules"
+        candidates.append(options)
+    live = [i for i, options in enumerate(candidates) if options]
+    solutions, complete = _combine([rows[i] for i in live], [candidates[i] for i in live], usable, known)
+    if not solutions:
+        for i in live:
+            result.unresolved.setdefault(i, "no combination of the rows' splits satisfies the table's rules")
+        return result
+    for pos, i in enumerate(live):
+        seen = {s[pos] for s in solutions}
+        if not complete and len(candidates[i]) > 1:
+            result.unresolved[i] = "too many splits fit; not searched to the end"
+            continue
+        for j, fid in enumerate(rows[i].fids):
+            values = {split[j] for split in seen}
+            if fid and len(values) == 1:
+                result.values[fid] = float(values.pop())
+        if len(seen) > 1:
+            result.unresolved[i] = f"{len(seen)} different splits fit the table's rules"
+    return result
+
+
+def _usable(eq: Equation, run_fields: set[str], known: Mapping[str, float]) -> bool:
+    """An equation helps only if it touches a run and all its other terms are known."""
+    terms = set(eq.terms)
+    return bool(terms & run_fields) and terms <= run_fields | set(known)
+
+
+def splits(digits: str, n: int) -> list[tuple[int, ...]]:
+    """Every split of `digits` into n counts of 1–4 digits (no leading zeros)."""
+    out: list[tuple[int, ...]] = []
+    _split_into(digits, n, (), out, None)
+    return out
+
+
+def row_splits(row: RunRow, local: list[Equation], known: Mapping[str, float]) -> list[tuple[int, ...]]:
+    """Splits of one row that satisfy the equations lying inside it."""
+    positions = {f: j for j, f in enumerate(row.fids) if f}
+    checks: dict[int, list] = {}
+    for eq in local:  # check each equation once its last term in this row is placed
+        last = max(positions[f] for f in eq.terms if f in positions)
+        coeffs = [(positions.get(f), known.get(f, 0.0), 1 if f in eq.lhs else -1) for f in eq.terms]
+        checks.setdefault(last, []).append(coeffs)
+    out: list[tuple[int, ...]] = []
+    _split_into(row.digits, len(row.fids), (), out, checks)
+    return out
+
+
+def _split_into(rest: str, n: int, done: tuple, out: list, checks) -> None:
+    if n == 0:
+        if not rest:
+            out.append(done)
+        return
+    if not MIN_DIGITS * n <= len(rest) <= MAX_DIGITS * n:
+        return
+    for width in range(MIN_DIGITS, MAX_DIGITS + 1):
+        part = rest[:width]
+        if len(part) < width or (width > 1 and part[0] == "0"):
+            break
+        placed = done + (int(part),)
+        if checks and not _holds(checks.get(len(placed) - 1, ()), placed):
+            continue
+        _split_into(rest[width:], n - 1, placed, out, checks)
+
+
+def _holds(coeff_lists, placed: tuple) -> bool:
+    for coeffs in coeff_lists:
+        total = sum(sign * (placed[pos] if pos is not None else value) for pos, value, sign in coeffs)
+        if total != 0:
+            return False
+    return True
+
+
+def _combine(rows: list[RunRow], candidates: list[list[tuple]], eqs: list[Equation],
+             known: Mapping[str, float]) -> tuple[list[tuple], bool]:
+    """All combinations of row splits satisfying the equations across rows (up to a cap).
+
+    Returns (solutions, complete); solutions are tuples with one split per row.
+    """
+    order = sorted(range(len(rows)), key=lambda i: len(candidates[i]))
+    cross = [eq for eq in eqs if len({i for i, row in enumerate(rows) for f in row.fids if f in eq.terms}) > 1]
+    # each row's contribution (signed sum of its cells) to each cross-row equation, per candidate
+    contrib = [[[_contribution(eq, rows[i].fids, split) for eq in cross] for split in candidates[i]]
+               for i in range(len(rows))]
+    constant = [sum((1 if f in eq.lhs else -1) * known.get(f, 0.0) for f in eq.terms
+                    if not any(f in row.fids for row in rows)) for eq in cross]
+    low = [[min(c[e] for c in contrib[i]) for e in range(len(cross))] for i in range(len(rows))]
+    high = [[max(c[e] for c in contrib[i]) for e in range(len(cross))] for i in range(len(rows))]
+    rem_low = [sum(low[i][e] for i in range(len(rows))) for e in range(len(cross))]
+    rem_high = [sum(high[i][e] for i in range(len(rows))) for e in range(len(cross))]
+    acc = list(constant)
+    chosen: list[int | None] = [None] * len(rows)
+    solutions: list[tuple] = []
+    budget = [MAX_NODES]
+
+    def feasible() -> bool:
+        return all(acc[e] + rem_low[e] <= 0 <= acc[e] + rem_high[e] for e in range(len(cross)))
+
+    def visit(depth: int) -> bool:
+        if depth == len(order):
+            solutions.append(tuple(candidates[i][chosen[i]] for i in range(len(rows))))
+            return len(solutions) < MAX_SOLUTIONS
+        i = order[depth]
+        for e in range(len(cross)):
+            rem_low[e] -= low[i][e]
+            rem_high[e] -= high[i][e]
+        go_on = True
+        for k, c in enumerate(contrib[i]):
+            budget[0] -= 1
+            if budget[0] <= 0:
+                go_on = False
+                break
+            for e in range(len(cross)):
+                acc[e] += c[e]
+            if feasible():
+                chosen[i] = k
+                go_on = visit(depth + 1)
+            for e in range(len(cross)):
+                acc[e] -= c[e]
+            if not go_on:
+                break
+        for e in range(len(cross)):
+            rem_low[e] += low[i][e]
+            rem_high[e] += high[i][e]
+        return go_on
+
+    complete = visit(0) if feasible() else True
+    return solutions, complete and budget[0] > 0
+
+
+def _contribution(eq: Equation, fids: list, split: tuple) -> float:
+    return sum((1 if f in eq.lhs else -1) * v for f, v in zip(fids, split) if f in eq.terms)
