@@ -111,14 +111,18 @@ def _looks_like_text(head: bytes) -> bool:
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
     for encoding in ("utf-8", "gb18030", "utf-16"):
-        try:
-            text = head.decode(encoding)
-        except UnicodeDecodeError:
-            # a multi-byte character cut at the end of the sample is fine
-            try:
-                text = head[:-3].decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
-        return printable >= 0.95 * max(1, len(text))
+        text = _decode_sample(head, encoding)
+        if text is not None:
+            printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+            return printable >= 0.95 * max(1, len(text))
     return False
+
+
+def _decode_sample(head: bytes, encoding: str) -> str | None:
+    """The sample decoded, forgiving a multi-byte character cut at its end."""
+    for cut in range(4):
+        try:
+            return head[:len(head) - cut].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None

@@ -30,24 +30,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "formats"
 PLAIN = {"blanks": False, "dashes": False, "thousands": False, "fullwidth": False, "unit_suffix": False}
 
 
-@pytest.fixture(autouse=True)
-def _utf8_sniff(monkeypatch):
-    """extract.sniff's text check fails when its 2048-byte sample cuts a UTF-8
-    character 1-2 bytes from the end (reported to the lead); until that is
-    fixed, accept such samples here so these tests exercise the readers."""
-    original = extract._looks_like_text
-
-    def looks_like_text(head: bytes) -> bool:
-        for cut in range(4):
-            try:
-                head[:len(head) - cut].decode("utf-8")
-                return True
-            except UnicodeDecodeError:
-                pass
-        return original(head)
-    monkeypatch.setattr(extract, "_looks_like_text", looks_like_text)
-
-
 def wrong_and_missing(path, truth_values: dict):
     report = read_report(path)
     wrong, missing = [], []
