@@ -75,9 +75,12 @@ def process_one(path: str):
 
     try:
         _test_hooks(path)
-        return process(path)
+        result = process(path)
     except MemoryError:
         return Failure(path, "memory", "out of memory (worker memory limit)")
+    if isinstance(result, Failure) and "MemoryError" in result.reason:  # caught inside process()
+        return Failure(path, "memory", f"out of memory (worker memory limit) while in {result.stage}")
+    return result
 
 
 def _limit_memory(max_memory_mb: int | None) -> None:

@@ -23,6 +23,7 @@ SQLite's lock (busy timeout) instead of corrupting the file.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import pickle
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS results (
     seconds  REAL,
     stored   REAL NOT NULL      -- unix time
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);  -- JSON values
 """
 BUSY_TIMEOUT_MS = 120_000  # a concurrent run commits one small row at a time; waiting is cheap
 
@@ -188,6 +190,21 @@ class Cache:
         self.db.executemany("DELETE FROM results WHERE path = ?", gone)
         self.db.execute("COMMIT")
         return len(gone)
+
+    def fingerprint(self, sources: list[str], extra: str = "") -> str:
+        """Changes whenever any source's row is rewritten, the sources or their order change, or `extra` does."""
+        stored = dict(self.db.execute("SELECT path, stored FROM results WHERE version = ?", (self.version,)))
+        digest = hashlib.sha256(f"{self.version}|{extra}".encode())
+        for source in sources:
+            digest.update(f"\0{source}\0{stored.get(source)!r}".encode())
+        return digest.hexdigest()
+
+    def get_meta(self, key: str):
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_meta(self, key: str, value) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM results WHERE version = ?", (self.version,)).fetchone()[0]

@@ -9,10 +9,12 @@ import argparse
 import logging
 import os
 import sys
+import time
 
 from . import __version__
 
 PARTITION_ABOVE = 5000  # reports; keep in step with pipeline.PARTITION_ABOVE (not imported: keeps --help fast)
+START = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,26 +73,51 @@ def _add_scale_flags(build: argparse.ArgumentParser) -> None:
 
 
 def _build(args) -> int:
-    from .output import write_dataset
-    from .pipeline import BuildOptions, build_incremental, exclusive, write_partitioned
+    from .batch import WorkerStartError
+    from .pipeline import BuildOptions, exclusive, update_cache
 
     options = BuildOptions(jobs=args.jobs, timeout=args.timeout or None, max_memory_mb=args.max_memory,
                            force=args.force, scheduler=args.scheduler, send_bytes=args.send_bytes,
                            progress=not args.quiet)
     with exclusive(args.out):
-        dataset, stats = build_incremental(args.paths, args.out, options)
-        write_dataset(dataset, args.out)
-        if args.partition or len(dataset.reports) > PARTITION_ABOVE:
-            write_partitioned(dataset, args.out)
-        findings = None
-        # later steps on the finished dataset go here (ogi.audit.audit_dir, extra outputs); set `findings`
-        # to the number of audit findings so the summary line reports it
+        try:
+            sources, stats = update_cache(args.paths, args.out, options)
+        except KeyboardInterrupt:
+            print(f"interrupted: the documents finished so far are kept in {args.out}/cache.sqlite; "
+                  "run the same command again to go on", file=sys.stderr)
+            return 130
+        except WorkerStartError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        counts, errors = _write_outputs(args, sources)
     if not args.quiet:
-        _print_errors(dataset.errors, args.out)
-    print(_summary(dataset, stats, args.out, findings))
-    return 0 if len(dataset.reports) or not len(dataset.errors) else 1
+        _print_errors(errors, args.out)
+    print(_summary(counts, stats, args.out))
+    return 0 if counts["read"] or not counts["failed"] else 1
 
 
+def _write_outputs(args, sources: list[str]):
+    """The dataset files in OUT, rewritten only when something they are made from changed."""
+    import pandas as pd
+
+    from .output import write_dataset
+    from .pipeline import (PARTITION_ABOVE, dataset_from_cache, outputs_state, outputs_up_to_date,
+                           record_outputs, write_partitioned)
+
+    state = outputs_state(sources, args.out, flags=f"partition={args.partition}")
+    counts = outputs_up_to_date(state, args.out)
+    if counts is not None:
+        return counts, pd.read_csv(os.path.join(args.out, "errors.csv"), encoding="utf-8-sig")
+    dataset = dataset_from_cache(sources, args.out)
+    write_dataset(dataset, args.out)
+    if args.partition or len(dataset.reports) > PARTITION_ABOVE:
+        write_partitioned(dataset, args.out)
+    counts = {"read": len(dataset.reports), "failed": len(dataset.errors), "values": len(dataset.values)}
+    # later steps on the finished dataset go here (ogi.audit.audit_dir, extra outputs); add
+    # counts["findings"] for the summary line. Anything written here must be written before
+    # record_outputs, which lets an unchanged rerun skip this whole function.
+    record_outputs(state, args.out, counts)
+    return counts, dataset.errors
 def _print_errors(errors, out: str, limit: int = 20) -> None:
     for _, err in errors.head(limit).iterrows():
         print(f"error: {err['source']}: {err['stage']}: {err['reason']}", file=sys.stderr)
@@ -98,13 +125,14 @@ def _print_errors(errors, out: str, limit: int = 20) -> None:
         print(f"... and {len(errors) - limit} more errors in {os.path.join(out, 'errors.csv')}", file=sys.stderr)
 
 
-def _summary(dataset, stats, out: str, findings: int | None = None) -> str:
+def _summary(counts: dict, stats, out: str) -> str:
     """One line: read, failed, (findings,) values, what was read anew vs taken from the cache, time."""
-    parts = [f"read {len(dataset.reports)}", f"failed {len(dataset.errors)}"]
-    if findings is not None:
-        parts.append(f"findings {findings}")
-    parts += [f"values {len(dataset.values)}", f"processed {stats.processed}", f"cached {stats.cached}"]
-    return ", ".join(parts) + f", {stats.seconds:.1f}s → {out}"
+    parts = [f"read {counts['read']}", f"failed {counts['failed']}"]
+    if counts.get("findings") is not None:
+        parts.append(f"findings {counts['findings']}")
+    parts += [f"values {counts['values']}", f"processed {stats.processed} in {stats.process_seconds:.1f}s",
+              f"cached {stats.cached}"]
+    return ", ".join(parts) + f", {time.perf_counter() - START:.1f}s → {out}"
 
 
 def _show(args) -> int:

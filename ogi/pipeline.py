@@ -37,7 +37,7 @@ SKIP_NAMES = (".truth.json", ".DS_Store", "Thumbs.db", "desktop.ini")
 @dataclass
 class Failure:
     source: str
-    stage: str      # read, normalize
+    stage: str      # read, normalize, dedupe; and from ogi/batch.py: timeout, crash, memory
     reason: str
 
 
@@ -120,12 +120,23 @@ class BuildStats:
     processed: int = 0      # read in this run
     cached: int = 0         # taken from the cache
     pruned: int = 0         # cache entries dropped (files gone, other pipeline version)
-    seconds: float = 0.0
+    process_seconds: float = 0.0  # finding and reading the new files
+    seconds: float = 0.0          # everything, up to the Dataset
 
 
 def build_incremental(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
                       options: BuildOptions | None = None) -> tuple[Dataset, BuildStats]:
     """`build` with OUT/cache.sqlite: reads only what changed, in parallel; resumable after a crash."""
+    start = time.perf_counter()
+    sources, stats = update_cache(paths, out, options)
+    dataset = dataset_from_cache(sources, out)
+    stats.seconds = time.perf_counter() - start
+    return dataset, stats
+
+
+def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
+                 options: BuildOptions | None = None) -> tuple[list[str], BuildStats]:
+    """Read the new and changed files into the cache, one commit per document; returns the sources in order."""
     from .cache import CACHE_NAME, Cache, Stat
 
     options = options or BuildOptions()
@@ -140,10 +151,59 @@ def build_incremental(paths: Iterable[str | os.PathLike], out: str | os.PathLike
             for done in _runner(todo, options):
                 cache.put(done.source, stat_before.pop(done.source, None), done.result, done.seconds)
                 bar.update(1)
+        stats.process_seconds = time.perf_counter() - start
         stats.pruned = cache.prune(sources)
-        dataset = assemble((source, _cached_result(cache, source)) for source in sources)
     stats.seconds = time.perf_counter() - start
-    return dataset, stats
+    return sources, stats
+
+
+def dataset_from_cache(sources: list[str], out: str | os.PathLike) -> Dataset:
+    """The Dataset of `sources`, in their order, from the results stored in OUT/cache.sqlite."""
+    from .cache import CACHE_NAME, Cache
+
+    with Cache(Path(out) / CACHE_NAME) as cache:
+        return assemble((source, _cached_result(cache, source)) for source in sources)
+
+
+# ---------------------------------------------------------------- skipping an unchanged rewrite
+
+OUTPUT_FILES = ("reports.parquet", "values.parquet", "statements.parquet", "errors.csv", "dataset.xlsx")
+
+
+def outputs_state(sources: list[str], out: str | os.PathLike, flags: str = "") -> str:
+    """A fingerprint of what OUT's files are made from: every source's cache row, the code, the flags."""
+    from .cache import CACHE_NAME, Cache
+
+    with Cache(Path(out) / CACHE_NAME) as cache:
+        return cache.fingerprint(sources, extra=f"{_ogi_code_hash()}|{flags}")
+
+
+def outputs_up_to_date(state: str, out: str | os.PathLike) -> dict | None:
+    """The counts recorded with `state` if OUT's files were last written from exactly that state."""
+    from .cache import CACHE_NAME, Cache
+
+    if not all((Path(out) / name).exists() for name in OUTPUT_FILES):
+        return None
+    with Cache(Path(out) / CACHE_NAME) as cache:
+        recorded = cache.get_meta("outputs")
+    return recorded["counts"] if recorded and recorded.get("state") == state else None
+
+
+def record_outputs(state: str, out: str | os.PathLike, counts: dict) -> None:
+    """Call after every output file is written: the next run with the same state may skip the rewrite."""
+    from .cache import CACHE_NAME, Cache
+
+    with Cache(Path(out) / CACHE_NAME) as cache:
+        cache.set_meta("outputs", {"state": state, "counts": counts})
+
+
+def _ogi_code_hash() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _runner(todo: list[str], options: BuildOptions):
@@ -211,7 +271,9 @@ def write_partitioned(dataset: Dataset, out: str | os.PathLike, name: str = "val
     """OUT/values_by_year/year=YYYY/province=…/part-0.parquet: `values` plus each report's year and province.
 
     Written beside the final folder and swapped in, so readers never see a
-    half-written dataset and partitions that no longer exist disappear.
+    half-written dataset and partitions that no longer exist disappear. Read it
+    with `pd.read_parquet(folder, dtype_backend="numpy_nullable")` (or pyarrow,
+    DuckDB, dask.dataframe) to get the nullable integer columns back.
     """
     import pyarrow as pa
     import pyarrow.dataset as pads
@@ -219,11 +281,14 @@ def write_partitioned(dataset: Dataset, out: str | os.PathLike, name: str = "val
     target = Path(out) / name
     keys = dataset.reports[["report_id", "year", "province"]].drop_duplicates("report_id")
     values = dataset.values.merge(keys, on="report_id", how="left")
-    table = pa.Table.from_pandas(values, preserve_index=False)
+    # without pandas' schema metadata: it would declare year as Int64 while the partition folders
+    # make it a dictionary column, and pd.read_parquet(folder) would fail on the mismatch
+    table = pa.Table.from_pandas(values, preserve_index=False).replace_schema_metadata(None)
     fresh = target.with_name(f".{name}.new")
     old = target.with_name(f".{name}.old")
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
+    # pyarrow URI-encodes the folder names (province=%E6%B1%9F…); pyarrow/pandas readers decode them
     pads.write_dataset(table, fresh, format="parquet", partitioning=["year", "province"],
                        partitioning_flavor="hive", basename_template="part-{i}.parquet",
                        existing_data_behavior="overwrite_or_ignore")
