@@ -1,26 +1,37 @@
-"""PDF reader: pypdfium2 for all text, pdfplumber for ruled tables on the few pages that hold them.
+"""PDF reader: pypdfium2 for all text and for the ruled grids; pdfplumber's table algorithm.
 
-Why two libraries: pdfplumber parses a page in 70-140 ms, pypdfium2 reads its
-text in 2-6 ms (shared/reference/measurements.md). So one pypdfium2 pass over
-every page yields the paragraphs and tells which pages probably hold tables;
-pdfplumber opens only those pages and finds the ruled grids (lines strategy;
-the text strategy splits numbers).
+Why: pdfplumber (pdfminer) parses a page in 70-140 ms, pypdfium2 reads it in
+2-6 ms (shared/reference/measurements.md), and parsing was ~85% of the time.
+So one pypdfium2 pass over every page yields the paragraphs and tells which
+pages probably hold tables; on those pages the ruling lines and filled
+rectangles come from pypdfium2's path objects and the characters from its
+text page, and pdfplumber's own lines-strategy functions (merge_edges,
+edges_to_intersections, intersections_to_cells, cells_to_tables) turn the
+edges into cell rectangles. Only a page with anchors where that finds no grid
+is handed to pdfplumber whole, as before (a fallback; none in the corpus).
 
-Grids are rebuilt from the cell rectangles pdfplumber finds: the distinct x and
-y rulings give the slots, so a merged cell becomes one Cell with row/col spans.
-Tables continued on the next page are stitched into one Table.
+Grids are rebuilt from the cell rectangles: the distinct x and y rulings give
+the slots, so a merged cell becomes one Cell with row/col spans. Tables
+continued on the next page are stitched into one Table.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Callable
 
 import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfplumber.table import (TableSettings, cells_to_tables, edges_to_intersections, intersections_to_cells,
+                              merge_edges)
+from pdfplumber.utils import cluster_objects, extract_text, filter_edges
 
 from extract.model import BBox, Cell, Document, ExtractError, Paragraph, Table
 
@@ -32,11 +43,20 @@ MAX_PAGES = 500
 TABLE_ANCHORS = ("申请人情况", "本年新收", "结转下年度", "信息内容", "第二十条", "处理决定数量")
 REVIEW_ANCHORS = ("行政复议", "行政诉讼")
 REVIEW_RESULT_ANCHORS = ("结果维持", "结果维护", "结果纠正", "尚未审结", "其他结果")
+# Reports printed in traditional characters: folded to simplified before the anchors are looked up.
+ANCHOR_FOLD = str.maketrans("內條處決數請況結轉復議訟維護糾審", "内条处决数请况结转复议讼维护纠审")
+FALLBACK = "pdfplumber fallback"   # logged (INFO) with the file and pages; benchmarks count it
 MIN_TEXT_CHARS = 5          # fewer non-space characters on a page with an image: a scan
 SNAP = 2.0                  # points: rulings closer than this are the same ruling
 STITCH_SNAP = 4.5           # points: column boundaries of two page parts may drift this much
 ENUMERATOR = re.compile(r"^\s*(（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、．])")
 NUMBER = re.compile(r"^\s*[-+]?\d[\d,，]*(\.\d+)?\s*%?\s*$")
+# A printed value rather than a label: a number (any digits, a unit after it) or a dash / 无 for zero.
+VALUE = re.compile(r"^\s*([-+]?[\d０-９][\d０-９,，.．]*\s*(%|件|个|项|次|条|人次|万元|元)?|[-—–―/／\\－×]+|无|無)\s*$")
+DIGIT_BREAK = re.compile(r"[\d０-９]\n[\d０-９]")
+WRAP_MARGIN = 12.0          # points: cell padding both sides; a line this close to full width wrapped
+THIN_RULE = 3.0             # points: a filled box this thin is a ruling drawn as a rectangle
+WHITE = 242                 # 0-255: every RGB channel at least this is white (0.95)
 PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?|\d{1,4}(\s*/\s*\d{1,4})?)[\s\-—–－·]*$")
 
 
@@ -93,11 +113,18 @@ def read_pdf(path: str, data: bytes | None = None) -> Document:
         title = _metadata_title(pdf)
         original_rotations = [pdf[i].get_rotation() for i in range(n_pages)]
         pages = [_page_text(pdf, i) for i in range(n_pages)]
-        table_data = data
-        if any(p.rotation != r for p, r in zip(pages, original_rotations)):
+        turned = any(p.rotation != r for p, r in zip(pages, original_rotations))
+
+        def fallback_bytes() -> bytes:
+            """The file as pdfplumber must see it: with any page turned upright saved in."""
+            if not turned:
+                return data
             buffer = io.BytesIO()
             pdf.save(buffer)
-            table_data = buffer.getvalue()
+            return buffer.getvalue()
+
+        table_pages = _pages_likely_with_tables(pages)
+        page_tables = _find_page_tables(pdf, table_pages, pages, fallback_bytes, path)
     finally:
         pdf.close()
 
@@ -110,8 +137,6 @@ def read_pdf(path: str, data: bytes | None = None) -> Document:
         doc.warnings.append("no text layer on page(s) " + ", ".join(map(str, doc.pages_needing_ocr))
                             + ": OCR needed")
 
-    table_pages = _pages_likely_with_tables(pages)
-    page_tables = _find_page_tables(table_data, table_pages, pages)
     tables = _stitch(page_tables, pages)
     doc.blocks = _blocks_in_reading_order(pages, page_tables, tables)
     return doc
@@ -245,29 +270,310 @@ def _chars_bbox(textpage: pdfium.PdfTextPage, start: int, end: int, to_display) 
 
 def _pages_likely_with_tables(pages: list[PageText]) -> list[int]:
     """1-based page numbers holding a table anchor. Continuation pages without an anchor are
-    found later by following tables that run off a page's foot."""
+    found later by following tables that run off a page's foot. The review table's first
+    header row (行政复议 | 行政诉讼) can stand alone at a page's foot with its result columns
+    on the next page, so a review anchor counts when the results are on the page or the next."""
+    texts = [page.compact.translate(ANCHOR_FOLD) for page in pages]
+    results = [any(a in text for a in REVIEW_RESULT_ANCHORS) for text in texts] + [False]
     hits: set[int] = set()
-    for page in pages:
-        text = page.compact
+    for i, (page, text) in enumerate(zip(pages, texts)):
         if any(a in text for a in TABLE_ANCHORS) or (
-                any(a in text for a in REVIEW_ANCHORS) and any(a in text for a in REVIEW_RESULT_ANCHORS)):
+                any(a in text for a in REVIEW_ANCHORS) and (results[i] or results[i + 1])):
             hits.add(page.number)
     return sorted(hits)
 
 
-# ---------------------------------------------------------------- table pass (pdfplumber)
+# ---------------------------------------------------------------- table pass
 
-def _find_page_tables(data: bytes, page_numbers: list[int], pages: list[PageText]) -> list[PageTable]:
+def _find_page_tables(pdf: pdfium.PdfDocument, page_numbers: list[int], pages: list[PageText],
+                      fallback_bytes: Callable[[], bytes], source: str = "") -> list[PageTable]:
     """Tables on the given pages, following any table that runs off a page's foot onto pages
     without anchors (a long table 3 can fill a whole middle page)."""
     found: dict[int, list[PageTable]] = {}
+    anchored = set(page_numbers)
     todo = sorted(page_numbers)
     while todo:
-        found.update(_tables_on_pages(data, todo))
+        retry = []
+        for n in todo:
+            found[n], n_edges = _tables_from_page_objects(pdf, pages[n - 1])
+            if not found[n] and n in anchored and n_edges >= 4:
+                retry.append(n)
+        if retry:
+            # Rulings but no grid made of them, on a page whose text says a table is there
+            # (a drawing we do not model): let pdfplumber parse those pages, as it used to.
+            # Fewer than 4 visible edges cannot make a grid for pdfplumber either.
+            log.info("%s: %s on page(s) %s", FALLBACK, source, retry)
+            found.update(_tables_on_pages(fallback_bytes(), retry))
         todo = sorted({n + 1 for n in todo if n < len(pages) and n + 1 not in found
                        and found[n] and _nothing_below(found[n][-1], pages[n - 1])})
     return [table for n in sorted(found) for table in found[n]]
 
+
+def _tables_from_page_objects(pdf: pdfium.PdfDocument, page: PageText) -> tuple[list[PageTable], int]:
+    """Ruled tables of one page from pypdfium2 alone: path objects give the edges, pdfplumber's
+    lines strategy the cells, the text page the characters in each cell. Also the number of
+    visible edges, which tells whether pdfplumber could find more."""
+    pdf_page = pdf[page.number - 1]
+    try:
+        to_display = _display_transform(pdf_page, page.rotation)
+        edges = _ruling_edges(pdf_page, to_display)
+        groups = _cell_groups_closed(edges) if edges else []
+        if not groups:
+            return [], len(edges)
+        textpage = pdf_page.get_textpage()
+        try:
+            chars = _page_chars(textpage, to_display)
+        finally:
+            textpage.close()
+    finally:
+        pdf_page.close()
+    found = (_page_table(_cells_with_text(boxes, chars), page.number, page.height) for boxes in groups)
+    return [table for table in found if table is not None], len(edges)
+
+
+# ---------------------------------------------------------------- edges from path objects
+
+def _ruling_edges(pdf_page: pdfium.PdfPage, to_display) -> list[dict]:
+    """Horizontal and vertical edges (pdfplumber edge dicts, display space) of every visible
+    path on the page, Form XObjects included."""
+    edges: list[dict] = []
+    point = (ctypes.c_float(), ctypes.c_float())
+    for obj in pdf_page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
+        if not _is_visible_path(obj.raw):
+            continue
+        matrix = _object_matrix(obj)
+        for subpath in _subpaths(obj.raw, point):
+            shown = [to_display(*_apply(matrix, x, y)) for x, y in subpath]
+            edges.extend(_subpath_edges(shown))
+    return edges
+
+
+def _is_visible_path(raw) -> bool:
+    """Painted in a colour that shows: WPS draws a white filled box behind every text line,
+    and its edges are not rulings."""
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(raw, fill_mode, stroke):
+        return False
+    stroked = bool(stroke.value) and _shows(pdfium_c.FPDFPageObj_GetStrokeColor, raw)
+    filled = fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE and _shows(pdfium_c.FPDFPageObj_GetFillColor, raw)
+    return stroked or filled
+
+
+def _shows(get_color, raw) -> bool:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not get_color(raw, r, g, b, a):
+        return True                      # pattern or unknown colour: treat as visible, as before
+    return a.value > 0 and min(r.value, g.value, b.value) < WHITE
+
+
+def _object_matrix(obj) -> tuple[float, ...]:
+    """Object space to page space; objects inside Form XObjects also carry the forms' matrices."""
+    matrix = obj.get_matrix().get()
+    container = obj.container
+    while container is not None:
+        matrix = _compose(matrix, container.get_matrix().get())
+        container = container.container
+    return matrix
+
+
+def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _apply(matrix: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = matrix
+    return a * x + c * y + e, b * x + d * y + f
+
+
+def _subpaths(raw, point) -> list[list[tuple[float, float]]]:
+    """The path's straight-line pieces as point lists (a closed piece repeats its first point).
+    Bezier segments end a piece: table rulings are never curved."""
+    pieces: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    x, y = point
+    for k in range(pdfium_c.FPDFPath_CountSegments(raw)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(raw, k)
+        if not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+            continue
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        here = (x.value, y.value)
+        if kind == pdfium_c.FPDF_SEGMENT_LINETO and current:
+            current.append(here)
+        else:                            # moveto, bezier or unknown: a new piece starts here
+            if len(current) > 1:
+                pieces.append(current)
+            current = [here]
+        if pdfium_c.FPDFPathSegment_GetClose(segment) and len(current) > 1:
+            current.append(current[0])
+            pieces.append(current)
+            current = [current[0]]
+    if len(current) > 1:
+        pieces.append(current)
+    return pieces
+
+
+def _subpath_edges(points: list[tuple[float, float]]) -> list[dict]:
+    """A rectangle thinner than THIN_RULE is one ruling along its middle, any other rectangle
+    gives its 4 sides, and other paths give their horizontal and vertical segments."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+    if _is_rectangle(points) and min(x1 - x0, bottom - top) <= THIN_RULE:
+        if x1 - x0 >= bottom - top:
+            return [_edge(x0, (top + bottom) / 2, x1, (top + bottom) / 2, "h")]
+        return [_edge((x0 + x1) / 2, top, (x0 + x1) / 2, bottom, "v")]
+    out = []
+    for (ax, ay), (bx, by) in zip(points, points[1:]):
+        if abs(ay - by) < 0.1 and abs(ax - bx) > 0:
+            out.append(_edge(min(ax, bx), ay, max(ax, bx), ay, "h"))
+        elif abs(ax - bx) < 0.1 and abs(ay - by) > 0:
+            out.append(_edge(ax, min(ay, by), ax, max(ay, by), "v"))
+    return out
+
+
+def _is_rectangle(points: list[tuple[float, float]]) -> bool:
+    corners = points[:-1] if points[0] == points[-1] else points
+    if len(corners) != 4:
+        return False
+    sides = zip(corners, corners[1:] + corners[:1])
+    return all(abs(ax - bx) < 0.1 or abs(ay - by) < 0.1 for (ax, ay), (bx, by) in sides)
+
+
+def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
+    """An edge as pdfplumber's table functions expect it."""
+    return {"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+            "width": x1 - x0, "height": bottom - top, "orientation": orientation}
+
+
+# ---------------------------------------------------------------- cells from edges (pdfplumber's algorithm)
+
+LINES = TableSettings.resolve({})        # pdfplumber's defaults for the lines strategy
+
+
+def _cell_groups(edges: list[dict]) -> list[list[BBox]]:
+    """Cell rectangles of each table, exactly as pdfplumber's TableFinder computes them from
+    a page's edges with the default lines settings."""
+    edges = filter_edges(edges, min_length=LINES.edge_min_length_prefilter)
+    edges = merge_edges(edges, snap_x_tolerance=LINES.snap_x_tolerance, snap_y_tolerance=LINES.snap_y_tolerance,
+                        join_x_tolerance=LINES.join_x_tolerance, join_y_tolerance=LINES.join_y_tolerance)
+    edges = filter_edges(edges, min_length=LINES.edge_min_length)
+    points = edges_to_intersections(edges, LINES.intersection_x_tolerance, LINES.intersection_y_tolerance)
+    return cells_to_tables(intersections_to_cells(points))
+
+
+def _cell_groups_closed(edges: list[dict]) -> list[list[BBox]]:
+    """Some border is missing (open bottom row at a page break, header cell without a top rule,
+    no outer frame): draw the frame implied by the rulings that are there, and redo."""
+    groups = _cell_groups(edges)
+    closing = [_closing_box(_bbox_of(g), edges) for g in groups]
+    if any(box != _round_box(_bbox_of(g)) or _has_holes(g) for box, g in zip(closing, groups)):
+        frames = [e for box in closing for e in _frame_edges(box)]
+        groups = _cell_groups(edges + frames)
+    return groups
+
+
+def _bbox_of(boxes: list[BBox]) -> BBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _frame_edges(box) -> list[dict]:
+    x0, top, x1, bottom = box
+    return [_edge(x0, top, x1, top, "h"), _edge(x0, bottom, x1, bottom, "h"),
+            _edge(x0, top, x0, bottom, "v"), _edge(x1, top, x1, bottom, "v")]
+
+
+# ---------------------------------------------------------------- cell text from the text page
+
+def _page_chars(textpage: pdfium.PdfTextPage, to_display) -> list[dict]:
+    """Printed characters as char dicts for pdfplumber's extract_text, in display space.
+
+    "x0"/"x1" span the advance box (pdfplumber inserts a space where the gap between two
+    characters exceeds 3 pt, and glyph boxes would open gaps at every '.' or '、').
+    "top" is the baseline: pdfplumber starts a new line where "top" moves by more than 3 pt,
+    and a line mixing fonts (CJK and Latin '1.') shares a baseline but not a box top.
+    "cx"/"cy", the glyph's centre, place the character in a cell."""
+    n = textpage.count_chars()
+    text = textpage.get_text_range(0, n)
+    if len(text) != n:                   # characters outside the BMP: read them one by one
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 32) for i in range(n))
+    printed = []
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            continue
+        glyph = textpage.get_charbox(i)
+        if glyph[2] - glyph[0] <= 0 and glyph[3] - glyph[1] <= 0:
+            continue                     # generated character, nothing printed
+        pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
+        printed.append((ch, glyph, textpage.get_charbox(i, loose=True), ox.value, oy.value))
+    if not printed:
+        return []
+    # Some WPS fonts report a loose box hundreds of points wide: judged against the page's
+    # usual loose box height, such a character keeps its glyph box.
+    heights = sorted(loose[3] - loose[1] for _, _, loose, _, _ in printed)
+    usual = heights[len(heights) // 2]
+    chars = []
+    for ch, (left, bottom, right, top), loose, x, y in printed:
+        middle = (bottom + top) / 2
+        if loose[2] - loose[0] <= 2 * usual and loose[3] - loose[1] <= 2 * usual:
+            left, right = loose[0], loose[2]
+        cx, cy = to_display((left + right) / 2, middle)
+        (ax, _), (bx, _) = to_display(left, middle), to_display(right, middle)
+        _, baseline = to_display(x, y)
+        chars.append({"text": ch, "x0": min(ax, bx), "x1": max(ax, bx), "top": baseline, "bottom": baseline,
+                      "doctop": baseline, "upright": True, "cx": cx, "cy": cy})
+    return chars
+
+
+def _cells_with_text(boxes: list[BBox], chars: list[dict]) -> list[tuple[BBox, str]]:
+    """Each cell rectangle and the text of the characters whose centre lies in it
+    (pdfplumber's rule), placed by bisecting the ruling coordinates."""
+    xs = sorted({b[0] for b in boxes} | {b[2] for b in boxes})
+    ys = sorted({b[1] for b in boxes} | {b[3] for b in boxes})
+    x_at = {x: i for i, x in enumerate(xs)}
+    y_at = {y: i for i, y in enumerate(ys)}
+    owner: dict[tuple[int, int], int] = {}
+    for k, (x0, top, x1, bottom) in enumerate(boxes):
+        for row in range(y_at[top], y_at[bottom]):
+            for col in range(x_at[x0], x_at[x1]):
+                owner[(row, col)] = k
+    inside: list[list[dict]] = [[] for _ in boxes]
+    for char in chars:
+        col = bisect_right(xs, char["cx"]) - 1
+        row = bisect_right(ys, char["cy"]) - 1
+        k = owner.get((row, col))
+        if k is not None:
+            inside[k].append(char)
+    return [(box, _cell_text(cell_chars, box)) for box, cell_chars in zip(boxes, inside)]
+
+
+def _cell_text(chars: list[dict], box: BBox) -> str:
+    """pdfplumber's text of the characters, one line per visual line; a number that wrapped
+    because the cell is narrow is joined back (never two numbers fused: only a line that
+    filled the cell's width continues on the next)."""
+    if not chars:
+        return ""
+    text = extract_text(chars)
+    if not DIGIT_BREAK.search(text):
+        return text
+    lines = text.split("\n")
+    rows = [sorted(row, key=itemgetter("x0")) for row in cluster_objects(chars, itemgetter("top"), 3)]
+    if len(rows) != len(lines):
+        return text
+    out = lines[0]
+    for i in range(1, len(lines)):
+        width = rows[i - 1][-1]["x1"] - rows[i - 1][0]["x0"]
+        following = rows[i][0]["x1"] - rows[i][0]["x0"]
+        wrapped = width + following >= (box[2] - box[0]) - WRAP_MARGIN
+        if wrapped and out[-1:].isdigit() and lines[i][:1].isdigit():
+            out += lines[i]
+        else:
+            out += "\n" + lines[i]
+    return out
+
+
+# ---------------------------------------------------------------- fallback: pdfplumber parses the page
 
 def _tables_on_pages(data: bytes, page_numbers: list[int]) -> dict[int, list[PageTable]]:
     found: dict[int, list[PageTable]] = {}
@@ -316,23 +622,24 @@ def _tables_on_page(page) -> list[PageTable]:
     visible = page.filter(_is_visible_object)
     tables = visible.find_tables()
     closing = [_closing_box(t.bbox, visible.edges) for t in tables]
-    if any(box != _round_box(t.bbox) or _has_holes(t) for box, t in zip(closing, tables)):
-        # Some border is missing (open bottom row at a page break, header cell without a top
-        # rule, no outer frame): draw the frame implied by the rulings that are there, and redo.
+    if any(box != _round_box(t.bbox) or _has_holes(t.cells) for box, t in zip(closing, tables)):
+        # the same frame closing as _cell_groups_closed, through pdfplumber's explicit lines
         frames = [_frame(box, page) for box in closing]
         tables = visible.find_tables({"explicit_vertical_lines": frames,
                                       "explicit_horizontal_lines": frames})
     result = []
     for table in tables:
-        page_table = _page_table(table, page.page_number, float(page.height))
+        texts = table.extract()
+        cells = [(tuple(bbox), text or "") for row, row_texts in zip(table.rows, texts)
+                 for bbox, text in zip(row.cells, row_texts) if bbox is not None]
+        page_table = _page_table(cells, page.page_number, float(page.height))
         if page_table is not None:
             result.append(page_table)
     return result
 
 
-def _has_holes(table) -> bool:
+def _has_holes(boxes: list[BBox]) -> bool:
     """Slots of the table's ruling grid that no cell covers: a rule is missing somewhere."""
-    boxes = [b for row in table.rows for b in row.cells if b is not None]
     xs = _clusters([b[0] for b in boxes] + [b[2] for b in boxes], SNAP)
     ys = _clusters([b[1] for b in boxes] + [b[3] for b in boxes], SNAP)
     covered = sum((_index(xs, b[2]) - _index(xs, b[0])) * (_index(ys, b[3]) - _index(ys, b[1]))
@@ -364,13 +671,10 @@ def _closing_box(bbox, edges: list[dict]) -> tuple[float, float, float, float]:
     return _round_box(new) if any(abs(a - b) > 1.0 for a, b in zip(new, bbox)) else _round_box(bbox)
 
 
-def _page_table(table, page_number: int, page_height: float) -> PageTable | None:
-    texts = table.extract()
-    cells: list[PlacedCell] = []
-    for row, row_texts in zip(table.rows, texts):
-        for bbox, text in zip(row.cells, row_texts):
-            if bbox is not None:
-                cells.append(PlacedCell(tuple(bbox), text or "", page_number))
+def _page_table(boxes_and_texts: list[tuple[BBox, str]], page_number: int,
+                page_height: float) -> PageTable | None:
+    """One page's grid from its cell rectangles and their texts, or None for a framed paragraph."""
+    cells = [PlacedCell(tuple(bbox), text, page_number) for bbox, text in boxes_and_texts]
     cells = _drop_empty_edge_rows(cells)
     if not cells:
         return None
@@ -414,7 +718,13 @@ def _clusters(values: list[float], tol: float) -> list[float]:
 
 
 def _index(coords: list[float], value: float) -> int:
-    return min(range(len(coords)), key=lambda i: abs(coords[i] - value))
+    """Index of the coordinate nearest to `value` (`coords` sorted ascending)."""
+    i = bisect_right(coords, value)
+    if i == 0:
+        return 0
+    if i == len(coords) or value - coords[i - 1] <= coords[i] - value:
+        return i - 1
+    return i
 
 
 # ---------------------------------------------------------------- stitching across pages
@@ -502,7 +812,7 @@ def _without_repeated_header(old, new):
     repeat = 0
     while (repeat < min(len(old_rows), len(new_rows)) - 1
            and _row_signature(old_rows[repeat]) == _row_signature(new_rows[repeat])
-           and not any(NUMBER.match(c.text) for c, _ in new_rows[repeat])):
+           and not any(VALUE.match(c.text) for c, _ in new_rows[repeat])):
         repeat += 1
     if not repeat:
         return new
@@ -512,7 +822,9 @@ def _without_repeated_header(old, new):
 
 
 def _is_label(text: str) -> bool:
-    return bool(text.strip()) and not NUMBER.match(text)
+    """Words, not a printed value: '0件', '—' and '无' are values, and a page break never cuts
+    a value cell in two."""
+    return bool(text.strip()) and not VALUE.match(text)
 
 
 def _merge_cut_labels(old, new):
@@ -547,12 +859,12 @@ def _merge_cut_labels(old, new):
 def _is_row_fragment(first_row, above) -> bool:
     """A row allowed to break across pages: its rest opens the next page with the label's
     tail and empty value cells, exactly under the cells of the previous page's last row."""
-    if any(NUMBER.match(c.text) for c, _ in first_row):
+    if any(VALUE.match(c.text) for c, _ in first_row):
         return False
     uppers = [above.get((round(b[0]), round(b[2]))) for _, b in first_row]
     if any(u is None for u in uppers):
         return False
-    values_left_empty = any(NUMBER.match(u[0].text) for u in uppers)
+    values_left_empty = any(VALUE.match(u[0].text) for u in uppers)
     tails_under_labels = all(_is_label(u[0].text) for (c, _), u in zip(first_row, uppers) if c.text.strip())
     return values_left_empty and tails_under_labels
 
