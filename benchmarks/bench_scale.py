@@ -97,7 +97,7 @@ def run(corpus: Path, out: Path, *args: str) -> dict:
     cmd = [sys.executable, "-m", "ogi.cli", "build", str(corpus), "-o", str(out), "-q", *args]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = _watch_rss(proc)
+    samples = _watch_rss(proc, start)
     stdout, stderr = proc.communicate()
     seconds = time.perf_counter() - start
     if proc.returncode:
@@ -105,21 +105,27 @@ def run(corpus: Path, out: Path, *args: str) -> dict:
     line = stdout.strip().splitlines()[-1]
     counts = {k: int(v) for v, k in ((m[1], m[0]) for m in re.findall(r"(\w+) (\d+)\b(?!\.)", line))}
     reading = float(re.search(r"processed \d+ in ([\d.]+)s", line)[1])
+    # the reading phase ends `reading` s after the imports (the summary's own clock starts after them)
+    total = float(re.search(r"([\d.]+)s →", line)[1])
+    reading_end = seconds - total + reading
+    peak = max((rss for _, rss in samples), default=0)
+    reading_peak = max((rss for t, rss in samples if t <= reading_end), default=0)
     return {"seconds": round(seconds, 1), "reading_seconds": reading, "peak_rss_mb": round(peak / 2**20),
-            "summary": line, **counts}
+            "reading_phase_peak_rss_mb": round(reading_peak / 2**20), "summary": line, **counts}
 
 
-def _watch_rss(proc: subprocess.Popen) -> int:
+def _watch_rss(proc: subprocess.Popen, start: float) -> list[tuple[float, int]]:
+    """(seconds since start, RSS of the whole process tree) every 0.1 s until the process ends."""
     root = psutil.Process(proc.pid)
-    peak = 0
+    samples = []
     while proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(_rss(p) for p in tree))
+            samples.append((time.perf_counter() - start, sum(_rss(p) for p in tree)))
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.1)
-    return peak
+    return samples
 
 
 def _rss(p: psutil.Process) -> int:

@@ -224,7 +224,11 @@ def _context(preload: bool = True):
 
 def run_local(paths: Iterable[str], jobs: int, timeout: float | None = None,
               max_memory_mb: int | None = None) -> Iterator[Done]:
-    """Process `paths` on `jobs` worker processes; yields results as they complete."""
+    """Process `paths` on `jobs` worker processes; yields results as they complete.
+
+    Workers come from a forkserver, which imports the caller's __main__ module:
+    a script calling this needs the usual `if __name__ == "__main__":` guard.
+    """
     from .pipeline import Failure
 
     ctx = _context()
@@ -232,9 +236,16 @@ def run_local(paths: Iterable[str], jobs: int, timeout: float | None = None,
     workers = [_Worker(ctx, max_memory_mb) for _ in range(max(1, min(jobs, len(queue))))]
     try:
         while queue or any(w.path for w in workers):
-            for w in workers:
+            for i, w in enumerate(workers):
                 if w.path is None and queue:
-                    w.give(queue.popleft())
+                    try:
+                        w.give(queue[0])
+                    except OSError:  # it died while idle (killed from outside): replace it, retry next loop
+                        w.path = None
+                        w.stop(kill=True)
+                        workers[i] = _Worker(ctx, max_memory_mb)
+                        continue
+                    queue.popleft()
             busy = [w for w in workers if w.path]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
                          timeout=_next_deadline(busy, timeout))
@@ -344,7 +355,7 @@ def run_dask(paths: Iterable[str], scheduler: str, send_bytes: bool = False, tim
     cluster = None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.WARNING)
         client = Client(cluster)
     else:
         client = Client(scheduler)
