@@ -159,7 +159,38 @@ def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
     return _Columns(n_cols, by_col)
 
 
-def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list[tuple]:
+@dataclass
+class _Pending:
+    """A table row whose cells cannot be placed by position: left to the arithmetic."""
+    kind: str
+    table: Table
+    row: int
+    row_paths: tuple[str, ...]
+    label: str
+    cells: list[Cell]                # its value cells, left to right
+    by_col: dict[int, tuple]         # the table's value columns
+
+    @property
+    def columns(self) -> list[int]:
+        return sorted(self.by_col)
+
+    def field_ids(self) -> list[str | None]:
+        """The field of each value column (None where the labels name no single field)."""
+        found = [field_for(self.kind, self.row_paths, self.by_col[c][0]) for c in self.columns]
+        return [f[0] if len(f) == 1 else None for f in found]
+
+    @property
+    def run_together(self) -> bool:
+        return any(c.origin == RUN_TOGETHER for c in self.cells)
+
+    def inferred(self, fid: str, value: float, col: int | None, raw: str = "") -> Value:
+        page = self.cells[0].page if self.cells else None
+        col_label = self.by_col[col][1] if col is not None else ""
+        return Value(fid, value, raw, "inferred", self.table.index, self.row, col, page, None, None,
+                     self.label, col_label, "inferred")
+
+
+def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list[_Pending]:
     """Map the value cells of a header table (and its continuations); returns the
     rows whose cells could not be placed, for the arithmetic to resolve."""
     columns: _Columns | None = None
@@ -202,16 +233,16 @@ def _read_row(kind, table, grid, r, by_col, reading):
                 reading.unmapped_label(kind, table, r, None, "row", row_label)
             return None
         rows, how = match.paths, match.how
-    if any(c.origin == RUN_TOGETHER for c in value_cells):  # digits printed with no separator
-        row = (kind, table, r, rows, row_label, value_cells, by_col)
+    pending = _Pending(kind, table, r, rows, row_label, value_cells, by_col)
+    if pending.run_together:  # digits printed with no separator
         if kind == "t3":
-            return row  # split with the other rows, under the column rules
-        _resolve_short_rows([row], reading)  # table 4: its one row holds all its rules
+            return pending  # split with the other rows, under the column rules
+        _resolve_short_rows([pending], reading)  # table 4: its one row holds all its rules
         return None
     misplaced = any(s is None for s in slots) or any(
         c.colspan > 1 and sum(col in by_col for col in c.cols) > 1 or c.col < first_value_col for c in value_cells)
     if misplaced:
-        return (kind, table, r, rows, row_label, value_cells, by_col)
+        return pending
     for cell in value_cells:
         col_paths, col_printed, col_how = by_col[cell.col]
         fids = field_for(kind, rows, col_paths)
@@ -231,56 +262,53 @@ def _read_t3(parts: list[Table], reading: Reading) -> None:
 
 
 def _read_t4(parts: list[Table], reading: Reading) -> None:
-    uncertain = _read_header_tables("t4", parts, reading)
-    for kind, table, r, *_ in uncertain:
-        reading.warnings.append(f"t4: row {r} of table {table.index} has cells that cannot be placed; left missing")
+    for pending in _read_header_tables("t4", parts, reading):
+        reading.warnings.append(f"t4: row {pending.row} of table {pending.table.index} has cells that "
+                                f"cannot be placed; left missing")
 
 
-def _resolve_short_rows(uncertain: list[tuple], reading: Reading) -> None:
+def _resolve_short_rows(uncertain: list[_Pending], reading: Reading) -> None:
     """Rows that print fewer value cells than there are columns (or merge value
     cells) cannot be placed by position. The table's own arithmetic may force
     their values; when it does, and the printed numbers agree, they are kept
     as inferred. Otherwise they stay missing, with a warning. Rows whose digits
     run together are split first (normalize/digits.py)."""
-    runs = [u for u in uncertain if any(c.origin == RUN_TOGETHER for c in u[5])]
+    runs = [p for p in uncertain if p.run_together]
     if runs:
         _split_run_rows(runs, reading)
-        uncertain = [u for u in uncertain if not any(u is run for run in runs)]
-        if not uncertain:
-            return
-    row_fields = []
-    for kind, table, r, rows, row_label, cells, by_col in uncertain:
-        fids = [field_for(kind, rows, by_col[c][0]) for c in sorted(by_col)]
-        row_fields.append([f[0] if len(f) == 1 else None for f in fids])
+    short = [p for p in uncertain if not p.run_together]
+    if not short:
+        return
+    row_fields = [p.field_ids() for p in short]
     unknown = {f for fs in row_fields for f in fs if f}
-    template = _layout(set(reading.values) | unknown, "t3")
-    known = {f: (v.value or 0.0) for f, v in reading.values.items() if v.kind in ("number", "blank", "dash")}
-    solved = solve(known, unknown, equations(template))
-    for (kind, table, r, rows, row_label, cells, by_col), fids in zip(uncertain, row_fields):
-        printed = [parse_value(c.text).value for c in cells]
+    solved = solve(_known(reading), unknown, equations(_layout(set(reading.values) | unknown, "t3")))
+    for pending, fids in zip(short, row_fields):
+        printed = [parse_value(c.text).value for c in pending.cells]
         values = [solved.get(f) if f else None for f in fids]
+        counts = f"prints {len(pending.cells)} cells for {len(fids)} columns"
         if None in values or not _is_subsequence(printed, values):
-            reading.warnings.append(
-                f"t3: row '{row_label}' prints {len(cells)} cells for {len(fids)} columns and the table's "
-                f"arithmetic does not place them; its values are left missing")
+            reading.warnings.append(f"{pending.kind}: row '{pending.label}' {counts} and the table's "
+                                    f"arithmetic does not place them; its values are left missing")
             continue
-        reading.warnings.append(
-            f"t3: row '{row_label}' prints {len(cells)} cells for {len(fids)} columns; "
-            f"all {len(fids)} values inferred from the table's arithmetic")
-        for fid, value, col in zip(fids, values, sorted(by_col)):
-            reading.add(Value(fid, value, "", "inferred", table.index, r, None, cells[0].page if cells else None,
-                              None, None, row_label, by_col[col][1], "inferred"))
+        reading.warnings.append(f"{pending.kind}: row '{pending.label}' {counts}; "
+                                f"all {len(fids)} values inferred from the table's arithmetic")
+        for fid, value in zip(fids, values):
+            reading.add(pending.inferred(fid, value, None))
 
 
-def _split_run_rows(runs: list[tuple], reading: Reading) -> None:
+def _known(reading: Reading) -> dict[str, float]:
+    """Printed values as the arithmetic counts them: blank and dash as 0."""
+    return {f: (v.value or 0.0) for f, v in reading.values.items() if v.kind in ("number", "blank", "dash")}
+
+
+def _split_run_rows(runs: list[_Pending], reading: Reading) -> None:
     """Place run-together digits with the template arithmetic; ambiguous ones stay missing."""
     specs, columns = [], []
-    for kind, table, r, rows, row_label, cells, by_col in runs:
-        grid_row, seen = table.grid()[r], set()
+    for pending in runs:
+        grid_row, seen = pending.table.grid()[pending.row], set()
         fids, cols, digits = [], [], ""
-        for c in sorted(by_col):
-            found = field_for(kind, rows, by_col[c][0])
-            fid, cell = (found[0] if len(found) == 1 else None), grid_row[c]
+        for c, fid in zip(pending.columns, pending.field_ids()):
+            cell = grid_row[c]
             if cell is None or id(cell) in seen:
                 continue
             seen.add(id(cell))
@@ -289,20 +317,19 @@ def _split_run_rows(runs: list[tuple], reading: Reading) -> None:
                 cols.append(c)
                 digits += cell.text
             elif fid:
-                reading.add(_value(fid, cell, table, row_label, by_col[c][1], "exact"))
+                reading.add(_value(fid, cell, pending.table, pending.label, pending.by_col[c][1], "exact"))
         specs.append(RunRow(fids, unicodedata.normalize("NFKC", digits).strip()))
         columns.append(cols)
     template = _layout(set(reading.values) | {f for s in specs for f in s.fids if f}, "t3")
-    known = {f: (v.value or 0.0) for f, v in reading.values.items() if v.kind in ("number", "blank", "dash")}
-    result = split_runs(specs, known, equations(template))
-    for i, ((kind, table, r, rows, row_label, cells, by_col), spec, cols) in enumerate(zip(runs, specs, columns)):
+    result = split_runs(specs, _known(reading), equations(template))
+    for i, (pending, spec, cols) in enumerate(zip(runs, specs, columns)):
         for fid, c in zip(spec.fids, cols):
             if fid in result.values:
-                reading.add(Value(fid, result.values[fid], spec.digits, "inferred", table.index, r, c,
-                                  cells[0].page if cells else None, None, None, row_label, by_col[c][1], "inferred"))
+                reading.add(pending.inferred(fid, result.values[fid], c, raw=spec.digits))
         if i in result.unresolved:
-            reading.warnings.append(f"{kind}: row '{row_label}' prints its digits run together ('{spec.digits}'): "
-                                    f"{result.unresolved[i]}; the values it cannot place are left missing")
+            reading.warnings.append(f"{pending.kind}: row '{pending.label}' prints its digits run together "
+                                    f"('{spec.digits}'): {result.unresolved[i]}; the values it cannot place "
+                                    f"are left missing")
 
 
 def _is_subsequence(printed: list, values: list) -> bool:
