@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import stat
 import zipfile
 from io import BytesIO
 
 from .model import Cell, Document, ExtractError, Paragraph, Table
+from .safety import check_package, check_pdf_streams
 
 __all__ = ["read", "sniff", "Cell", "Document", "ExtractError", "Paragraph", "Table", "MAX_BYTES"]
 
@@ -36,7 +38,11 @@ def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
     """Read any supported report file into a Document, or raise ExtractError."""
     data = _read_bytes(path, max_bytes)
     kind = sniff(data)
-    reader = _reader(kind)
+    if kind in ("docx", "office") and data.startswith(b"PK"):
+        _check_container(data)  # every zip container, before any reader (or LibreOffice) unpacks it
+    elif kind == "pdf":
+        check_pdf_streams(data)  # decompression bombs, before PDFium inflates a stream whole
+    reader = _reader(kind, path)
     doc = reader(path, data)
     doc.source = path
     doc.sha256 = hashlib.sha256(data).hexdigest()
@@ -45,22 +51,38 @@ def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
 
 def _read_bytes(path: str, max_bytes: int) -> bytes:
     try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise ExtractError(f"file too large ({size // 1048576} MB; the limit is {max_bytes // 1048576} MB)")
-        with open(path, "rb") as f:
-            data = f.read()
+        # O_NONBLOCK: opening a FIFO (or a device) for reading would otherwise block until a writer
+        # comes, i.e. until the batch's time limit; it changes nothing for a regular file
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ExtractError("not a regular file (a FIFO, device, socket or folder); skipped")
+            if info.st_size > max_bytes:
+                raise ExtractError(f"file too large ({info.st_size // 1048576} MB; "
+                                   f"the limit is {max_bytes // 1048576} MB)")
+            data = f.read(max_bytes + 1)  # a file growing while read is still capped
     except OSError as exc:
         raise ExtractError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ExtractError(f"file too large (over {max_bytes // 1048576} MB)")
     if not data.strip():
         raise ExtractError("empty file")
     return data
 
 
-def _reader(kind: str):
+def _check_container(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            check_package(archive)
+    except zipfile.BadZipFile as exc:
+        raise ExtractError(f"damaged zip container ({exc})") from None
+
+
+def _reader(kind: str, path: str = ""):
     target = READERS.get(kind)
     if target is None:
-        raise ExtractError(f"unsupported file type ({kind})")
+        raise ExtractError(_unsupported(kind, path))
     module_name, func = target.split(":")
     try:
         module = importlib.import_module(module_name)
@@ -69,6 +91,17 @@ def _reader(kind: str):
             raise ExtractError(f"{kind} documents are not supported by this version") from None
         raise ExtractError(f"{kind} reader unavailable: missing package {exc.name}") from None
     return getattr(module, func)
+
+
+def _unsupported(kind: str, path: str) -> str:
+    """A plain reason for content no reader takes, naming what the file's name promised."""
+    ext = os.path.splitext(path)[1].lower()
+    named = f"named {ext} but " if ext else ""
+    if kind == "corrupt zip":
+        return f"damaged file: {named}a zip container that cannot be opened (truncated or corrupt)"
+    if kind == "unknown binary":
+        return f"not a document: {named}its content is no PDF, Word, web page, text or image (unrecognised binary)"
+    return f"unsupported file type: {named}{kind}"
 
 
 def sniff(data: bytes) -> str:

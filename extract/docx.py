@@ -22,6 +22,9 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 TEXT_TAGS = {W + "t": None, W + "br": "\n", W + "cr": "\n", W + "tab": " ", W + "noBreakHyphen": "-"}
 WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"}
+# Word tables have at most 63 columns; a hostile gridSpan="2000000000" would make a grid of
+# 2·10^9 slots per row downstream (Table.grid), so spans and grid offsets are clamped (issue 9)
+MAX_SPAN = 1000
 
 
 def read_docx(path: str, data: bytes | None = None) -> Document:
@@ -106,7 +109,7 @@ def _read_table(rows) -> tuple[Table, list]:
         col = _row_property(tr, "gridBefore")
         continued: dict[int, Cell] = {}
         for tc in _row_cells(tr):
-            span = max(1, _cell_property(tc, "gridSpan", 1))
+            span = min(max(1, _cell_property(tc, "gridSpan", 1)), MAX_SPAN)
             merge = _vmerge(tc)
             nested.extend(tc.findall(W + "tbl"))
             text = _cell_text(tc)
@@ -150,7 +153,7 @@ def _row_cells(tr):
 def _row_property(tr, name: str) -> int:
     pr = tr.find(W + "trPr")
     el = pr.find(W + name) if pr is not None else None
-    return _int(el.get(W + "val")) if el is not None else 0
+    return min(max(_int(el.get(W + "val")), 0), MAX_SPAN) if el is not None else 0
 
 
 def _cell_property(tc, name: str, default: int) -> int:

@@ -40,6 +40,11 @@ LINK_DENSE_MIN_LINKS = 3
 LINK_DENSE_RATIO = 0.6
 LAYOUT_CELL_CHARS = 400          # a cell this long holds running text: the table is a page frame
 MAX_SPAN = 1000                  # browsers clamp spans the same way
+# grid slots one table may cover: cells claiming rowspan/colspan 1000 each made a 2 MB page build a
+# 10^10-slot grid (issue 9, the zoo's span bomb); report tables have ~600 slots, listings a few 10^4
+MAX_TABLE_SLOTS = 200_000
+# tables one page may hold: 10 MB of small tables took 18 s to rebuild (issue 9); a report has < 50
+MAX_TABLES = 2000
 HTML_SPACE = re.compile(r"[ \t\r\n\f\v\xa0]+")
 NUMERIC_CELL = re.compile(r"^[\s\d０-９,，.．%％+\-]*\d[\s\d０-９,，.．%％+\-]*$")
 META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
@@ -172,6 +177,7 @@ class _Walker:
     def __init__(self):
         self.blocks: list = []
         self.buffer: list[str] = []
+        self.n_tables = 0
 
     def flush(self) -> None:
         text = _clean_lines("".join(self.buffer))
@@ -206,6 +212,9 @@ class _Walker:
             self.walk(el)
 
     def _table(self, el) -> None:
+        self.n_tables += 1
+        if self.n_tables > MAX_TABLES:
+            raise ExtractError(f"the web page has more than {MAX_TABLES} tables: not a report page")
         rows = _rows(el)
         if _is_layout_table(el, rows):
             for tr in rows:
@@ -297,6 +306,7 @@ def build_table(rows) -> Table | None:
     """The exact grid of an HTML table, merged cells once, phantom columns and rows collapsed."""
     cells: list[Cell] = []
     taken: set[tuple[int, int]] = set()
+    slots = 0
     for r, tr in enumerate(rows):
         c = 0
         for td in _row_cells(tr):
@@ -304,6 +314,10 @@ def build_table(rows) -> Table | None:
                 c += 1
             rowspan = min(_span(td, "rowspan"), len(rows) - r)
             colspan = _span(td, "colspan")
+            slots += rowspan * colspan
+            if slots > MAX_TABLE_SLOTS:
+                log.warning("table dropped: its cells span more than %d grid slots", MAX_TABLE_SLOTS)
+                return None
             cells.append(Cell(row=r, col=c, text=cell_text(td), rowspan=rowspan, colspan=colspan))
             taken.update((r + i, c + j) for i in range(rowspan) for j in range(colspan))
             c += colspan

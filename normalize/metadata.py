@@ -18,6 +18,9 @@ _TITLE = re.compile(r"(?P<agency>[^。，,；;：:]*?)(?P<year>(?:19|20)\d{2})�
 _PERIOD = re.compile(r"(?P<year>(?:19|20)\d{2})年1月1日(?:起)?至(?P=year)年12月31日")
 _FILE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 TITLE_PARAGRAPHS = 4
+# _TITLE's lazy agency group rescans to the next punctuation from every start position: on a long
+# unpunctuated text (a 1 MB line) that is quadratic and never ends. A title is at the very start.
+TITLE_CHARS = 1000
 
 
 @dataclass
@@ -32,8 +35,8 @@ class Metadata:
 
 def metadata(paragraphs: list[str], source: str, title: str | None = None) -> Metadata:
     meta = Metadata()
-    head = clean("".join(paragraphs[:TITLE_PARAGRAPHS]))
-    for candidate in (head, clean(title or ""), clean(os.path.basename(source))):
+    head = clean("".join(paragraphs[:TITLE_PARAGRAPHS])[:4 * TITLE_CHARS])[:TITLE_CHARS]
+    for candidate in (head, clean(title or "")[:TITLE_CHARS], clean(os.path.basename(source))):
         match = _TITLE.search(candidate)
         if match:
             meta.agency = meta.agency or _agency(match.group("agency"))
