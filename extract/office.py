@@ -36,8 +36,20 @@ START_SECONDS = 60.0     # time allowed for soffice to start, on a busy machine
 PER_FILE_SECONDS = 20.0  # time allowed per document in a batch
 
 
+CONVERTED_DIR_ENV = "OGI_CONVERTED_DIR"  # where a batch's files were converted ahead of time
+
+
 def read_office(path: str, data: bytes) -> Document:
-    """Convert one .doc/.wps/.rtf/.odt file to .docx with LibreOffice and read it."""
+    """Convert one .doc/.wps/.rtf/.odt file to .docx with LibreOffice and read it.
+
+    When the batch was converted ahead of time (`preconvert`), the converted
+    copy is read instead of starting LibreOffice for this one file.
+    """
+    ready = _preconverted(data)
+    if ready is not None:
+        doc = read_docx(path, ready.read_bytes())
+        doc.source, doc.format = path, _extension(data, path).lstrip(".")
+        return doc
     with tempfile.TemporaryDirectory(prefix="ogi-office-") as tmp:
         source = Path(tmp) / ("input" + _extension(data, path))
         source.write_bytes(data)
@@ -92,6 +104,49 @@ def convert_batch(paths: list[str], out_dir: str, timeout: float | None = None) 
                 results[original] = ExtractError(error or "LibreOffice could not convert this file "
                                                           "(damaged, encrypted or not a document)")
     return results
+
+
+def preconvert(paths: list[str], folder: str) -> int:
+    """Convert a batch's office files with one soffice start, ahead of the workers.
+
+    Each result is stored as `<sha256 of the input>.docx` in `folder`; workers
+    whose environment names `folder` in OGI_CONVERTED_DIR read those instead of
+    converting file by file. Files already converted are skipped; failures are
+    left for the per-file path to report. Returns how many were converted.
+    """
+    os.makedirs(folder, exist_ok=True)
+    todo = {}
+    for path in paths:
+        try:
+            digest = _sha256(Path(path).read_bytes())
+        except OSError:
+            continue
+        if not (Path(folder) / f"{digest}.docx").exists():
+            todo[path] = digest
+    if not todo:
+        return 0
+    with tempfile.TemporaryDirectory(prefix="ogi-preconvert-", dir=folder) as tmp:
+        results = convert_batch(list(todo), tmp)
+        done = 0
+        for path, result in results.items():
+            if not isinstance(result, ExtractError):
+                os.replace(result, Path(folder) / f"{todo[path]}.docx")
+                done += 1
+    return done
+
+
+def _preconverted(data: bytes) -> Path | None:
+    folder = os.environ.get(CONVERTED_DIR_ENV)
+    if not folder:
+        return None
+    ready = Path(folder) / f"{_sha256(data)}.docx"
+    return ready if ready.exists() else None
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def find_soffice() -> str | None:

@@ -1,6 +1,8 @@
 """The `ogi` command: wires the stages together, nothing more.
 
-    ogi build PATH... -o OUT    read every report under PATH into OUT (parallel, cached, resumable)
+    ogi build PATH... -o OUT    read every report under PATH into OUT (parallel, cached, resumable),
+                                audit it and write the research tables
+    ogi audit OUT               rerun the audit on an existing dataset
     ogi show FILE               print one report as the pipeline read it
 """
 from __future__ import annotations
@@ -35,11 +37,21 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="read reports into a dataset",
                            description="Read every report file under PATH (folders are walked recursively) and "
                                        "write OUT/reports, OUT/values and OUT/statements (.parquet and .csv), "
-                                       "OUT/dataset.xlsx and OUT/errors.csv.")
+                                       "OUT/dataset.xlsx and OUT/errors.csv; then audit the dataset "
+                                       "(OUT/findings.parquet/.csv, audit.xlsx, audit.html) and write the "
+                                       "research tables (indicators, keywords) and datapackage.json.")
     build.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders")
     build.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder (created if missing)")
     _add_scale_flags(build)
     build.set_defaults(run=_build)
+
+    audit = sub.add_parser("audit", help="rerun the audit on an existing dataset",
+                           description="Run every consistency rule on the dataset in OUT (as written by ogi build) "
+                                       "and rewrite OUT/findings.parquet/.csv, audit.xlsx and audit.html. With "
+                                       "--previous, last year's dataset is used for the cross-year rules.")
+    audit.add_argument("out", metavar="OUT", help="a folder written by ogi build")
+    audit.add_argument("--previous", metavar="OUT_LAST_YEAR", help="an earlier dataset folder, for R7/R8")
+    audit.set_defaults(run=_audit)
 
     show = sub.add_parser("show", help="print one report as the pipeline read it",
                           description="Print a report's metadata, its three tables as read (Chinese labels, "
@@ -113,11 +125,28 @@ def _write_outputs(args, sources: list[str]):
     if args.partition or len(dataset.reports) > PARTITION_ABOVE:
         write_partitioned(dataset, args.out)
     counts = {"read": len(dataset.reports), "failed": len(dataset.errors), "values": len(dataset.values)}
-    # later steps on the finished dataset go here (ogi.audit.audit_dir, extra outputs); add
-    # counts["findings"] for the summary line. Anything written here must be written before
-    # record_outputs, which lets an unchanged rerun skip this whole function.
+    # Everything written from the dataset comes before record_outputs, which lets an unchanged
+    # rerun skip this whole function.
+    if len(dataset.reports):
+        from .audit import audit_dir
+        from .research import write_research_outputs
+
+        counts["findings"] = len(audit_dir(args.out))
+        write_research_outputs(args.out, dataset)
     record_outputs(state, args.out, counts)
     return counts, dataset.errors
+
+
+def _audit(args) -> int:
+    from .audit import audit_dir
+
+    findings = audit_dir(args.out, args.previous)
+    by_severity = findings["severity"].value_counts().to_dict() if len(findings) else {}
+    print(f"findings {len(findings)} ({', '.join(f'{k} {v}' for k, v in sorted(by_severity.items())) or 'none'})"
+          f" → {args.out}/audit.html")
+    return 0
+
+
 def _print_errors(errors, out: str, limit: int = 20) -> None:
     for _, err in errors.head(limit).iterrows():
         print(f"error: {err['source']}: {err['stage']}: {err['reason']}", file=sys.stderr)

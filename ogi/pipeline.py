@@ -147,6 +147,8 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
         stats = BuildStats(sources=len(sources), processed=len(todo), cached=len(set(sources)) - len(todo))
         # stat before reading: a file changed while being read then fails the next run's check
         stat_before = {source: Stat.of(source) for source in todo}
+        if not options.scheduler:
+            _preconvert_office(todo, out)
         with _progress_bar(len(todo), options.progress) as bar:
             for done in _runner(todo, options):
                 cache.put(done.source, stat_before.pop(done.source, None), done.result, done.seconds)
@@ -155,6 +157,31 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
         stats.pruned = cache.prune(sources)
     stats.seconds = time.perf_counter() - start
     return sources, stats
+
+
+def _preconvert_office(todo: list[str], out: str | os.PathLike) -> None:
+    """.doc/.wps/.rtf/.odt files of the batch converted with one LibreOffice start (~0.2 s each after a
+    1.5 s start, against ~2 s each one by one); the workers, started after this, find the copies."""
+    from extract.office import CONVERTED_DIR_ENV, preconvert
+
+    office = [s for s in todo if _sniff_head(s) == "office"]
+    if len(office) < 2:
+        return  # one file: converting it in its worker costs the same
+    folder = os.path.join(out, ".converted")
+    os.environ[CONVERTED_DIR_ENV] = os.path.abspath(folder)
+    converted = preconvert(office, folder)
+    log.info("converted %d office files ahead of the workers", converted)
+
+
+def _sniff_head(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+            if head.startswith(b"PK"):  # .odt or .docx: the zip directory is at the end
+                head += f.read(extract.MAX_BYTES)
+            return extract.sniff(head)
+    except OSError:
+        return None
 
 
 def dataset_from_cache(sources: list[str], out: str | os.PathLike) -> Dataset:
