@@ -44,7 +44,7 @@ TABLE_ANCHORS = ("申请人情况", "本年新收", "结转下年度", "信息�
 REVIEW_ANCHORS = ("行政复议", "行政诉讼")
 REVIEW_RESULT_ANCHORS = ("结果维持", "结果维护", "结果纠正", "尚未审结", "其他结果")
 # Reports printed in traditional characters: folded to simplified before the anchors are looked up.
-ANCHOR_FOLD = str.maketrans("內條處決數請況結轉復議訟維護糾審", "内条处决数请况结转复议讼维护纠审")
+ANCHOR_FOLD = str.maketrans("內條處決數請況結轉復複議訴訟維護糾審", "内条处决数请况结转复复议诉讼维护纠审")
 FALLBACK = "pdfplumber fallback"   # logged (INFO) with the file and pages; benchmarks count it
 MIN_TEXT_CHARS = 5          # fewer non-space characters on a page with an image: a scan
 SNAP = 2.0                  # points: rulings closer than this are the same ruling
@@ -54,6 +54,7 @@ NUMBER = re.compile(r"^\s*[-+]?\d[\d,，]*(\.\d+)?\s*%?\s*$")
 # A printed value rather than a label: a number (any digits, a unit after it) or a dash / 无 for zero.
 VALUE = re.compile(r"^\s*([-+]?[\d０-９][\d０-９,，.．]*\s*(%|件|个|项|次|条|人次|万元|元)?|[-—–―/／\\－×]+|无|無)\s*$")
 DIGIT_BREAK = re.compile(r"[\d０-９]\n[\d０-９]")
+LINE_TOLERANCE = 3.0        # points: pdfplumber's default x and y tolerance in extract_text
 WRAP_MARGIN = 12.0          # points: cell padding both sides; a line this close to full width wrapped
 THIN_RULE = 3.0             # points: a filled box this thin is a ruling drawn as a rectangle
 WHITE = 242                 # 0-255: every RGB channel at least this is white (0.95)
@@ -75,6 +76,7 @@ class PageText:
     lines: list[Line]
     has_image: bool
     rotation: int = 0            # the /Rotate the page was read under (may differ from the file's)
+    original_rotation: int = 0   # the file's /Rotate
 
     @property
     def compact(self) -> str:
@@ -111,9 +113,8 @@ def read_pdf(path: str, data: bytes | None = None) -> Document:
         if n_pages > MAX_PAGES:
             raise ExtractError(f"PDF has {n_pages} pages, more than the {MAX_PAGES} allowed")
         title = _metadata_title(pdf)
-        original_rotations = [pdf[i].get_rotation() for i in range(n_pages)]
         pages = [_page_text(pdf, i) for i in range(n_pages)]
-        turned = any(p.rotation != r for p, r in zip(pages, original_rotations))
+        turned = any(p.rotation != p.original_rotation for p in pages)
 
         def fallback_bytes() -> bytes:
             """The file as pdfplumber must see it: with any page turned upright saved in."""
@@ -176,21 +177,27 @@ def _metadata_title(pdf: pdfium.PdfDocument) -> str | None:
 def _page_text(pdf: pdfium.PdfDocument, index: int) -> PageText:
     page = pdf[index]
     try:
+        original = page.get_rotation()
         textpage = page.get_textpage()
         try:
-            rotation = _upright_rotation(textpage, page.get_rotation())
-            if rotation != page.get_rotation():
+            rotation = _upright_rotation(textpage, original)
+            if rotation != original:
                 # Text would read sideways as displayed: read the page turned so it is upright
-                # (the caller passes the turned copy to pdfplumber too, so frames agree).
+                # (the table pass and any pdfplumber fallback see the turned page too).
                 page.set_rotation(rotation)
             lines = _text_lines(textpage, _display_transform(page, rotation))
         finally:
             textpage.close()
         width, height = page.get_size()
-        has_image = any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+        # only a page with (almost) no text can be a scan: skip the object walk otherwise
+        has_image = sum(len(line.text) for line in lines) < MIN_TEXT_CHARS * 4 and _has_image(page)
     finally:
         page.close()
-    return PageText(index + 1, width, height, lines, has_image, rotation)
+    return PageText(index + 1, width, height, lines, has_image, rotation, original)
+
+
+def _has_image(page: pdfium.PdfPage) -> bool:
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
 
 
 def _upright_rotation(textpage: pdfium.PdfTextPage, current: int) -> int:
@@ -239,33 +246,58 @@ def _display_transform(page: pdfium.PdfPage, rotation: int):
 
 def _text_lines(textpage: pdfium.PdfTextPage, to_display) -> list[Line]:
     text = textpage.get_text_range()
+    rects = _RectReader(textpage)
     lines: list[Line] = []
     start = 0
     for chunk in text.split("\r\n"):
         end = start + len(chunk)
         if chunk.strip():
-            box = _chars_bbox(textpage, start, end, to_display)
-            if box is not None:
-                lines.append(Line(chunk.strip(), box))
+            bbox = rects.bbox(start, end, to_display)
+            if bbox is not None:
+                lines.append(Line(chunk.strip(), bbox))
         start = end + 2
     return lines
 
 
-def _chars_bbox(textpage: pdfium.PdfTextPage, start: int, end: int, to_display) -> BBox | None:
-    xs: list[float] = []
-    ys: list[float] = []
-    n = textpage.count_chars()
-    for i in range(start, min(end, n)):
-        left, bottom, right, top = textpage.get_charbox(i)
+class _RectReader:
+    """Box of a range of characters from pdfium's text rectangles (one per run of a line):
+    the union of the characters' glyph boxes at a few calls per line, not one per character."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.raw = textpage.raw
+        self.l, self.t, self.r, self.b = (ctypes.c_double() for _ in range(4))
+
+    def bbox(self, start: int, end: int, to_display) -> BBox | None:
+        left = bottom = float("inf")
+        right = top = float("-inf")
+        for k in range(max(0, pdfium_c.FPDFText_CountRects(self.raw, start, end - start))):
+            if not pdfium_c.FPDFText_GetRect(self.raw, k, self.l, self.t, self.r, self.b):
+                continue
+            left, bottom = min(left, self.l.value), min(bottom, self.b.value)
+            right, top = max(right, self.r.value), max(top, self.t.value)
+        if left == float("inf"):
+            return None
+        # the display transform turns by multiples of 90 degrees: two corners give the box
+        (ax, ay), (bx, by) = to_display(left, bottom), to_display(right, top)
+        return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+
+
+class _CharBoxReader:
+    """FPDFText_GetCharBox with its output buffers allocated once: the table pass reads every
+    character's box, and pypdfium2's get_charbox allocates four doubles per call."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.raw = textpage.raw
+        self.l, self.r, self.b, self.t = (ctypes.c_double() for _ in range(4))
+
+    def __call__(self, index: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, top) in PDF space, or None for a generated or empty character."""
+        if not pdfium_c.FPDFText_GetCharBox(self.raw, index, self.l, self.r, self.b, self.t):
+            return None
+        left, bottom, right, top = self.l.value, self.b.value, self.r.value, self.t.value
         if right - left <= 0 and top - bottom <= 0:
-            continue                       # generated space or line break: no box
-        for x, y in ((left, bottom), (right, top)):
-            dx, dy = to_display(x, y)
-            xs.append(dx)
-            ys.append(dy)
-    if not xs:
-        return None
-    return (min(xs), min(ys), max(xs), max(ys))
+            return None                    # generated space or line break: no box
+        return left, bottom, right, top
 
 
 def _pages_likely_with_tables(pages: list[PageText]) -> list[int]:
@@ -322,7 +354,8 @@ def _tables_from_page_objects(pdf: pdfium.PdfDocument, page: PageText) -> tuple[
             return [], len(edges)
         textpage = pdf_page.get_textpage()
         try:
-            chars = _page_chars(textpage, to_display)
+            rulings = sorted({y for boxes in groups for box in boxes for y in (box[1], box[3])})
+            chars = _page_chars(textpage, to_display, rulings)
         finally:
             textpage.close()
     finally:
@@ -485,28 +518,31 @@ def _frame_edges(box) -> list[dict]:
 
 # ---------------------------------------------------------------- cell text from the text page
 
-def _page_chars(textpage: pdfium.PdfTextPage, to_display) -> list[dict]:
+def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) -> list[dict]:
     """Printed characters as char dicts for pdfplumber's extract_text, in display space.
 
     "x0"/"x1" span the advance box (pdfplumber inserts a space where the gap between two
     characters exceeds 3 pt, and glyph boxes would open gaps at every '.' or '、').
     "top" is the baseline: pdfplumber starts a new line where "top" moves by more than 3 pt,
     and a line mixing fonts (CJK and Latin '1.') shares a baseline but not a box top.
-    "cx"/"cy", the glyph's centre, place the character in a cell."""
+    "cx"/"cy", the centre of the glyph's visible part, place the character in a cell."""
     n = textpage.count_chars()
     text = textpage.get_text_range(0, n)
     if len(text) != n:                   # characters outside the BMP: read them one by one
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 32) for i in range(n))
     printed = []
-    ox, oy = ctypes.c_double(), ctypes.c_double()
+    raw, glyph_box = textpage.raw, _CharBoxReader(textpage)
+    ox, oy, rect = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
     for i, ch in enumerate(text):
         if ch.isspace():
             continue
-        glyph = textpage.get_charbox(i)
-        if glyph[2] - glyph[0] <= 0 and glyph[3] - glyph[1] <= 0:
+        glyph = glyph_box(i)
+        if glyph is None:
             continue                     # generated character, nothing printed
-        pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-        printed.append((ch, glyph, textpage.get_charbox(i, loose=True), ox.value, oy.value))
+        pdfium_c.FPDFText_GetCharOrigin(raw, i, ox, oy)
+        pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
+        printed.append((ch, _visible_part(textpage, i, glyph, to_display, rulings),
+                        (rect.left, rect.bottom, rect.right, rect.top), ox.value, oy.value))
     if not printed:
         return []
     # Some WPS fonts report a loose box hundreds of points wide: judged against the page's
@@ -524,6 +560,32 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display) -> list[dict]:
         chars.append({"text": ch, "x0": min(ax, bx), "x1": max(ax, bx), "top": baseline, "bottom": baseline,
                       "doctop": baseline, "upright": True, "cx": cx, "cy": cy})
     return chars
+
+
+def _visible_part(textpage: pdfium.PdfTextPage, index: int, glyph, to_display, rulings: list[float]):
+    """The glyph box, cut to its text object's clip path when it crosses a row ruling: a label
+    too tall for its merged cell runs under the next row, clipped to its own cell (the last
+    character of 结果维持 shows a sliver above the ruling and nothing below)."""
+    left, bottom, right, top = glyph
+    (_, y0), (_, y1) = to_display(left, bottom), to_display(right, top)
+    upper, lower = min(y0, y1), max(y0, y1)
+    if bisect_right(rulings, upper + 0.5) == bisect_right(rulings, lower - 0.5):
+        return glyph                     # inside one row band: nothing to decide
+    clip = pdfium_c.FPDFPageObj_GetClipPath(pdfium_c.FPDFText_GetTextObject(textpage, index))
+    if not clip:
+        return glyph
+    xs, ys = [], []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for p in range(max(0, pdfium_c.FPDFClipPath_CountPaths(clip))):
+        for k in range(max(0, pdfium_c.FPDFClipPath_CountPathSegments(clip, p))):
+            segment = pdfium_c.FPDFClipPath_GetPathSegment(clip, p, k)
+            if segment and pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+                xs.append(x.value)
+                ys.append(y.value)
+    if not xs:
+        return glyph
+    cut = (max(left, min(xs)), max(bottom, min(ys)), min(right, max(xs)), min(top, max(ys)))
+    return cut if cut[0] < cut[2] and cut[1] < cut[3] else glyph
 
 
 def _cells_with_text(boxes: list[BBox], chars: list[dict]) -> list[tuple[BBox, str]]:
@@ -554,11 +616,14 @@ def _cell_text(chars: list[dict], box: BBox) -> str:
     filled the cell's width continues on the next)."""
     if not chars:
         return ""
+    text = _one_line(chars)
+    if text is not None:
+        return text
     text = extract_text(chars)
     if not DIGIT_BREAK.search(text):
         return text
     lines = text.split("\n")
-    rows = [sorted(row, key=itemgetter("x0")) for row in cluster_objects(chars, itemgetter("top"), 3)]
+    rows = [sorted(row, key=itemgetter("x0")) for row in cluster_objects(chars, itemgetter("top"), LINE_TOLERANCE)]
     if len(rows) != len(lines):
         return text
     out = lines[0]
@@ -571,6 +636,22 @@ def _cell_text(chars: list[dict], box: BBox) -> str:
         else:
             out += "\n" + lines[i]
     return out
+
+
+def _one_line(chars: list[dict]) -> str | None:
+    """What extract_text returns for characters on one baseline (most cells hold one short
+    line), without its word and line machinery: left to right, a space where the gap exceeds
+    its x_tolerance. None when the characters are not on one line."""
+    first = chars[0]["top"]
+    if any(abs(c["top"] - first) > LINE_TOLERANCE for c in chars):
+        return None
+    ordered = sorted(chars, key=itemgetter("x0"))
+    out = [ordered[0]["text"]]
+    for previous, char in zip(ordered, ordered[1:]):
+        if char["x0"] > previous["x1"] + LINE_TOLERANCE:
+            out.append(" ")
+        out.append(char["text"])
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- fallback: pdfplumber parses the page
