@@ -404,3 +404,86 @@ def test_generated_reports_keep_every_printed_value(synthetic_pdfs, name):
         printed = Counter(_flat(v) for k, v in raw.items() if k.startswith(table + ".") and _flat(v))
         missing = printed - cells
         assert not missing, (table, missing)
+
+
+# ------------------------------------------------------------------ grids from page objects
+
+def _same_grid(ours, theirs) -> None:
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert len(a.cells) == len(b.cells)
+        for x, y in zip(sorted(a.cells, key=lambda c: c.bbox), sorted(b.cells, key=lambda c: c.bbox)):
+            assert max(abs(p - q) for p, q in zip(x.bbox, y.bbox)) <= 0.5, (x, y)
+            assert _flat(x.text) == _flat(y.text), (x, y)
+
+
+@pytest.mark.parametrize("name", [c[0] for c in CORPUS_CASES])
+def test_page_object_grids_equal_pdfplumbers(name):
+    """The grids built from pypdfium2 path objects and chars are pdfplumber's own grids."""
+    import pypdfium2 as pdfium
+    import extract.pdf as pdf_module
+    path = CORPUS / f"{name}.pdf"
+    if not path.exists():
+        pytest.skip("shared corpus not available")
+    data = path.read_bytes()
+    pdf = pdfium.PdfDocument(data)
+    try:
+        pages = [pdf_module._page_text(pdf, i) for i in range(len(pdf))]
+        numbers = pdf_module._pages_likely_with_tables(pages)
+        theirs = pdf_module._tables_on_pages(data, numbers)
+        for n in numbers:
+            ours, _ = pdf_module._tables_from_page_objects(pdf, pages[n - 1])
+            _same_grid(ours, theirs[n])
+    finally:
+        pdf.close()
+
+
+def test_corpus_needs_no_pdfplumber_fallback(caplog):
+    import logging
+    from extract.pdf import FALLBACK
+    caplog.set_level(logging.INFO, logger="extract.pdf")
+    paths = sorted(CORPUS.glob("*.pdf"))
+    if not paths:
+        pytest.skip("shared corpus not available")
+    for path in paths:
+        assert len(read_pdf(str(path)).tables) == 3
+    assert not [r for r in caplog.records if FALLBACK in r.getMessage()]
+
+
+def _chars(lines: list[tuple[str, float, float]], width: float = 10.0) -> list[dict]:
+    """Char dicts as _page_chars makes them: (text, left x, baseline) per line."""
+    out = []
+    for text, x, baseline in lines:
+        for i, ch in enumerate(text):
+            x0 = x + i * width
+            out.append({"text": ch, "x0": x0, "x1": x0 + width, "top": baseline, "bottom": baseline,
+                        "doctop": baseline, "upright": True, "cx": x0 + width / 2, "cy": baseline - 4})
+    return out
+
+
+def test_number_wrapped_by_a_narrow_cell_is_joined():
+    from extract.pdf import _cell_text
+    chars = _chars([("１８", 100, 20), ("４", 105, 34)])
+    assert _cell_text(chars, (98, 5, 132, 40)) == "１８４"       # '４' did not fit beside '１８'
+
+
+def test_two_numbers_on_two_lines_are_never_fused():
+    from extract.pdf import _cell_text
+    chars = _chars([("12", 100, 20), ("34", 100, 34)])
+    assert _cell_text(chars, (90, 5, 250, 40)) == "12\n34"       # room to spare: two lines
+
+
+def test_label_lines_keep_their_breaks():
+    from extract.pdf import _cell_text
+    chars = _chars([("商业", 100, 20), ("企业", 100, 34)])
+    assert _cell_text(chars, (98, 5, 122, 40)) == "商业\n企业"
+
+
+def test_traditional_character_anchors_find_the_tables():
+    from extract.pdf import PageText, Line, _pages_likely_with_tables
+    def page(n, text):
+        return PageText(n, 595, 842, [Line(text, (0, 0, 10, 10))], False)
+    pages = [page(1, "總體情況"), page(2, "信息內容 本年處理決定數量"), page(3, "申請人情況"),
+             page(4, "行政複議 行政訴訟"), page(5, "結果維持 尚未審結")]
+    # page 5 alone has no review anchor: it is reached by following page 4's table
+    assert _pages_likely_with_tables(pages) == [2, 3, 4]
