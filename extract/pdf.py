@@ -20,6 +20,7 @@ import ctypes
 import hashlib
 import io
 import logging
+import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ ENUMERATOR = re.compile(r"^\s*(（[一二三四五六七八九十\d]+）|\([一�
 NUMBER = re.compile(r"^\s*[-+]?\d[\d,，]*(\.\d+)?\s*%?\s*$")
 # A printed value rather than a label: a number (any digits, a unit after it) or a dash / 无 for zero.
 VALUE = re.compile(r"^\s*([-+]?[\d０-９][\d０-９,，.．]*\s*(%|件|个|项|次|条|人次|万元|元)?|[-—–―/／\\－×]+|无|無)\s*$")
+NUMBER_HEAD = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,，.．\s]*$")   # digits so far, no unit yet
 DIGIT_BREAK = re.compile(r"[\d０-９]\n[\d０-９]")
 LINE_TOLERANCE = 3.0        # points: pdfplumber's default x and y tolerance in extract_text
 WRAP_MARGIN = 12.0          # points: cell padding both sides; a line this close to full width wrapped
@@ -89,6 +91,7 @@ class PlacedCell:
     bbox: BBox
     text: str
     page: int
+    full: bool = False           # its last line fills the cell's width: the text may go on below
 
 
 @dataclass
@@ -201,24 +204,24 @@ def _has_image(page: pdfium.PdfPage) -> bool:
 
 
 def _upright_rotation(textpage: pdfium.PdfTextPage, current: int) -> int:
-    """The /Rotate under which most text lines run left to right, or `current` if unclear."""
-    text = textpage.get_text_range()
+    """The /Rotate under which most characters stand upright, or `current` if unclear.
+
+    Votes go by each glyph's own angle, not by the direction a text line runs: narrow
+    table headers stack upright characters one per line ('结/果'), and pdfium may chain
+    such a stack into a "line" running down the page."""
     votes = {0: 0, 90: 0, 180: 0, 270: 0}
-    start = 0
-    for chunk in text.split("\r\n")[:60]:     # a sample of lines is enough to vote
-        end = start + len(chunk)
-        stripped = chunk.strip()
-        first = start + chunk.index(stripped[0]) if stripped else start
-        last = first + len(stripped) - 1
-        start = end + 2
-        if len(stripped) < 3:
+    n = textpage.count_chars()
+    step = max(1, n // 200)                  # a sample of characters is enough to vote
+    text = textpage.get_text_range()
+    for i in range(0, min(n, len(text)), step):
+        if text[i].isspace():
             continue
-        (l0, b0, r0, t0), (l1, b1, r1, t1) = textpage.get_charbox(first), textpage.get_charbox(last)
-        dx, dy = (l1 + r1 - l0 - r0) / 2, (b1 + t1 - b0 - t0) / 2
-        if abs(dx) > 2 * abs(dy):
-            votes[0 if dx > 0 else 180] += 1
-        elif abs(dy) > 2 * abs(dx):
-            votes[90 if dy > 0 else 270] += 1    # text running up the page reads upright turned 90
+        angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, i)
+        if angle < 0:
+            continue                         # error
+        # pdfium measures the angle clockwise: a glyph turned 90 degrees counter-clockwise
+        # (text running up the page) has 270, and reads upright under /Rotate 90
+        votes[(4 - round(math.degrees(angle) / 90)) % 4 * 90] += 1
     best = max(votes, key=votes.get)
     if votes[best] < 3 or votes[best] <= votes.get(current, 0) * 2:
         return current
@@ -550,12 +553,10 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) 
     heights = sorted(loose[3] - loose[1] for _, _, loose, _, _ in printed)
     usual = heights[len(heights) // 2]
     chars = []
-    for ch, (left, bottom, right, top), loose, x, y in printed:
-        middle = (bottom + top) / 2
-        if loose[2] - loose[0] <= 2 * usual and loose[3] - loose[1] <= 2 * usual:
-            left, right = loose[0], loose[2]
-        cx, cy = to_display((left + right) / 2, middle)
-        (ax, _), (bx, _) = to_display(left, middle), to_display(right, middle)
+    for ch, glyph, loose, x, y in printed:
+        cx, cy = to_display((glyph[0] + glyph[2]) / 2, (glyph[1] + glyph[3]) / 2)
+        advance = loose if loose[2] - loose[0] <= 2 * usual and loose[3] - loose[1] <= 2 * usual else glyph
+        (ax, _), (bx, _) = to_display(advance[0], advance[1]), to_display(advance[2], advance[3])
         _, baseline = to_display(x, y)
         chars.append({"text": ch, "x0": min(ax, bx), "x1": max(ax, bx), "top": baseline, "bottom": baseline,
                       "doctop": baseline, "upright": True, "cx": cx, "cy": cy})
@@ -588,7 +589,7 @@ def _visible_part(textpage: pdfium.PdfTextPage, index: int, glyph, to_display, r
     return cut if cut[0] < cut[2] and cut[1] < cut[3] else glyph
 
 
-def _cells_with_text(boxes: list[BBox], chars: list[dict]) -> list[tuple[BBox, str]]:
+def _cells_with_text(boxes: list[BBox], chars: list[dict]) -> list[tuple[BBox, str, bool]]:
     """Each cell rectangle and the text of the characters whose centre lies in it
     (pdfplumber's rule), placed by bisecting the ruling coordinates."""
     xs = sorted({b[0] for b in boxes} | {b[2] for b in boxes})
@@ -607,7 +608,8 @@ def _cells_with_text(boxes: list[BBox], chars: list[dict]) -> list[tuple[BBox, s
         k = owner.get((row, col))
         if k is not None:
             inside[k].append(char)
-    return [(box, _cell_text(cell_chars, box)) for box, cell_chars in zip(boxes, inside)]
+    return [(box, _cell_text(cell_chars, box), _last_line_full(cell_chars, box))
+            for box, cell_chars in zip(boxes, inside)]
 
 
 def _cell_text(chars: list[dict], box: BBox) -> str:
@@ -636,6 +638,17 @@ def _cell_text(chars: list[dict], box: BBox) -> str:
         else:
             out += "\n" + lines[i]
     return out
+
+
+def _last_line_full(chars: list[dict], box: BBox) -> bool:
+    """The cell's last visual line leaves no room for another character: text cut by a page
+    break after it continues in the cell below ('１１' here, '９１件' on the next page)."""
+    if not chars:
+        return False
+    baseline = max(c["top"] for c in chars)
+    line = [c for c in chars if baseline - c["top"] <= LINE_TOLERANCE]
+    width = max(c["x1"] for c in line) - min(c["x0"] for c in line)
+    return width + width / len(line) >= (box[2] - box[0]) - WRAP_MARGIN
 
 
 def _one_line(chars: list[dict]) -> str | None:
@@ -711,7 +724,7 @@ def _tables_on_page(page) -> list[PageTable]:
     result = []
     for table in tables:
         texts = table.extract()
-        cells = [(tuple(bbox), text or "") for row, row_texts in zip(table.rows, texts)
+        cells = [(tuple(bbox), text or "", False) for row, row_texts in zip(table.rows, texts)
                  for bbox, text in zip(row.cells, row_texts) if bbox is not None]
         page_table = _page_table(cells, page.page_number, float(page.height))
         if page_table is not None:
@@ -752,10 +765,11 @@ def _closing_box(bbox, edges: list[dict]) -> tuple[float, float, float, float]:
     return _round_box(new) if any(abs(a - b) > 1.0 for a, b in zip(new, bbox)) else _round_box(bbox)
 
 
-def _page_table(boxes_and_texts: list[tuple[BBox, str]], page_number: int,
+def _page_table(boxes_and_texts: list[tuple[BBox, str, bool]], page_number: int,
                 page_height: float) -> PageTable | None:
-    """One page's grid from its cell rectangles and their texts, or None for a framed paragraph."""
-    cells = [PlacedCell(tuple(bbox), text, page_number) for bbox, text in boxes_and_texts]
+    """One page's grid from its cell rectangles, texts and full-last-line flags, or None for
+    a framed paragraph."""
+    cells = [PlacedCell(tuple(bbox), text, page_number, full) for bbox, text, full in boxes_and_texts]
     cells = _drop_empty_edge_rows(cells)
     if not cells:
         return None
@@ -938,24 +952,44 @@ def _merge_cut_labels(old, new):
 
 
 def _is_row_fragment(first_row, above) -> bool:
-    """A row allowed to break across pages: its rest opens the next page with the label's
-    tail and empty value cells, exactly under the cells of the previous page's last row."""
-    if any(VALUE.match(c.text) for c, _ in first_row):
-        return False
+    """A row allowed to break across pages: its rest opens the next page exactly under the
+    cells of the previous page's last row, either as label tails over empty value cells, or
+    as the rest of texts whose cells above were filled to the last line (a value wrapped
+    '１１' + '９１件'); a new row brings its own label and values instead."""
     uppers = [above.get((round(b[0]), round(b[2]))) for _, b in first_row]
     if any(u is None for u in uppers):
         return False
+    filled = [(c, u[0]) for (c, _), u in zip(first_row, uppers) if c.text.strip()]
+    if not filled or any(ENUMERATOR.match(c.text) for c, _ in filled):
+        return False
+    if all(_goes_on(upper, cell) for cell, upper in filled):
+        return True
+    if any(VALUE.match(c.text) for c, _ in first_row):
+        return False
     values_left_empty = any(VALUE.match(u[0].text) for u in uppers)
-    tails_under_labels = all(_is_label(u[0].text) for (c, _), u in zip(first_row, uppers) if c.text.strip())
+    tails_under_labels = all(_is_label(upper.text) for _, upper in filled)
     return values_left_empty and tails_under_labels
 
 
+def _goes_on(upper: PlacedCell, cell: PlacedCell) -> bool:
+    """`cell` plausibly holds the rest of `upper`'s text: upper's last line is full, and the
+    two are label and label, or a number's first digits and the rest of a value."""
+    if not upper.full:
+        return False
+    if NUMBER_HEAD.match(upper.text):
+        return bool(VALUE.match(re.sub(r"\s+", "", cell.text)))
+    return _is_label(upper.text) and _is_label(cell.text)
+
+
 def _fold_into_above(old, above, cell: PlacedCell, box: BBox) -> None:
-    """Append a continuation cell's text to the cell above it and stretch that cell down."""
+    """Append a continuation cell's text to the cell above it and stretch that cell down.
+    A number cut after a full line goes on without a break: it is one number."""
     key = (round(box[0]), round(box[2]))
     upper_cell, upper_box = above[key]
     if cell.text.strip():
-        upper_cell.text = upper_cell.text + "\n" + cell.text
+        glue = "" if (upper_cell.full and upper_cell.text[-1:].isdigit() and cell.text[:1].isdigit()) else "\n"
+        upper_cell.text = upper_cell.text + glue + cell.text
+        upper_cell.full = cell.full
     grown = (upper_box[0], upper_box[1], upper_box[2], box[3])
     position = next(i for i, (c, _) in enumerate(old) if c is upper_cell)
     old[position] = (upper_cell, grown)

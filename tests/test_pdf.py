@@ -487,3 +487,22 @@ def test_traditional_character_anchors_find_the_tables():
              page(4, "行政複議 行政訴訟"), page(5, "結果維持 尚未審結")]
     # page 5 alone has no review anchor: it is reached by following page 4's table
     assert _pages_likely_with_tables(pages) == [2, 3, 4]
+
+
+def test_content_drawn_sideways_is_read_turned_upright(tmp_path):
+    """Content turned 90 degrees counter-clockwise on a page without /Rotate: every glyph
+    stands at 270 degrees (pdfium counts clockwise), so the page is read under /Rotate 90."""
+    pikepdf = pytest.importorskip("pikepdf")
+    src = CORPUS / "huaian-city-2024.pdf"
+    if not src.exists():
+        pytest.skip("shared corpus not available")
+    path = tmp_path / "sideways.pdf"
+    with pikepdf.open(src) as pdf:
+        for page in pdf.pages:
+            width, height = float(page.MediaBox[2]), float(page.MediaBox[3])
+            page.contents_add(pikepdf.Stream(pdf, f"q 0 1 -1 0 {height} 0 cm".encode()), prepend=True)
+            page.contents_add(pikepdf.Stream(pdf, b"Q"))
+            page.MediaBox = [0, 0, height, width]
+        pdf.save(path)
+    upright, sideways = read_pdf(str(src)), read_pdf(str(path))
+    assert [t.texts() for t in sideways.tables] == [t.texts() for t in upright.tables]
