@@ -39,7 +39,7 @@ def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
     data = _read_bytes(path, max_bytes)
     kind = sniff(data)
     if kind in ("docx", "office") and data.startswith(b"PK"):
-        _check_container(data)  # every zip container, before any reader (or LibreOffice) unpacks it
+        check_container(data)  # every zip container, before any reader (or LibreOffice) unpacks it
     elif kind == "pdf":
         check_pdf_streams(data)  # decompression bombs, before PDFium inflates a stream whole
     reader = _reader(kind, path)
@@ -71,7 +71,8 @@ def _read_bytes(path: str, max_bytes: int) -> bytes:
     return data
 
 
-def _check_container(data: bytes) -> None:
+def check_container(data: bytes) -> None:
+    """Refuse a zip container (.docx, .odt) that is a zip bomb or carries a DTD (ExtractError)."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             check_package(archive)

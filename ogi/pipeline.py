@@ -16,6 +16,7 @@ import fcntl
 import logging
 import os
 import shutil
+import stat
 import sys
 import time
 from contextlib import contextmanager
@@ -175,12 +176,18 @@ def _preconvert_office(todo: list[str], out: str | os.PathLike) -> None:
 
 def _sniff_head(path: str) -> str | None:
     try:
-        with open(path, "rb") as f:
+        # O_NONBLOCK and regular files only: a FIFO in the input folder blocked the whole batch here
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
             head = f.read(4096)
             if head.startswith(b"PK"):  # .odt or .docx: the zip directory is at the end
                 head += f.read(extract.MAX_BYTES)
+                # a zip bomb or a DTD must not reach LibreOffice here, outside the workers' limits:
+                # refused files are left to the worker, which reports them (issue 9)
+                extract.check_container(head)
             return extract.sniff(head)
-    except OSError:
+    except (OSError, ExtractError):
         return None
 
 
