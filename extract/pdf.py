@@ -330,7 +330,11 @@ def _find_page_tables(pdf: pdfium.PdfDocument, page_numbers: list[int], pages: l
     while todo:
         retry = []
         for n in todo:
-            found[n], n_edges = _tables_from_page_objects(pdf, pages[n - 1])
+            try:
+                found[n], n_edges = _tables_from_page_objects(pdf, pages[n - 1])
+            except pdfium.PdfiumError:           # a page pdfium cannot walk: pdfplumber may
+                log.warning("page objects unreadable on page %d of %s", n, source, exc_info=True)
+                found[n], n_edges = [], 4
             if not found[n] and n in anchored and n_edges >= 4:
                 retry.append(n)
         if retry:
