@@ -21,8 +21,9 @@ from .triage import Evaluated, cause, suggest
 
 log = logging.getLogger(__name__)
 
-_COLUMN_ZH = {"natural": "自然人", "commercial": "商业企业", "research": "科研机构", "nonprofit": "社会公益组织",
-              "legal": "法律服务机构", "other_org": "其他", "total": "总计"}
+def column_zh(col: str) -> str:
+    """The printed header of a table-3 column, from data/fields.csv."""
+    return short_label(f"t3.new.{col}", "col")
 
 
 @lru_cache(maxsize=4)
@@ -34,7 +35,7 @@ def _scope_zh(eq) -> str:
     if eq.rule == "R5":
         return group_label(eq.lhs[0])
     if eq.scope in T3_COLUMNS:
-        return f"“{_COLUMN_ZH[eq.scope]}”列"
+        return f"“{column_zh(eq.scope)}”列"
     return f"“{short_label(eq.rhs[0], 'row')}”行"
 
 

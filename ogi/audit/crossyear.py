@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from normalize.schema import T3_COLUMNS
 
-from .arithmetic import _COLUMN_ZH
+from .arithmetic import column_zh
 from .model import Finding, Report, fmt
 from .triage import cause
 
@@ -25,7 +25,7 @@ def _r7(rep: Report, prev: Report, others: dict[str, Report]) -> list[Finding]:
             continue
         if this.as_number == last.as_number:
             continue
-        msg = (f"R7 “{_COLUMN_ZH[col]}”列：{rep.year}年“二、上年结转政府信息公开申请数量”为 {this.describe()}，"
+        msg = (f"R7 “{column_zh(col)}”列：{rep.year}年“二、上年结转政府信息公开申请数量”为 {this.describe()}，"
                f"而{prev.year}年报告（{prev.id}）“四、结转下年度继续办理”为 {last.describe()}。")
         who, reasons = cause(rep, [this, last], others)
         if reasons:
