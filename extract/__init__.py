@@ -16,7 +16,7 @@ import zipfile
 from io import BytesIO
 
 from .model import Cell, Document, ExtractError, Paragraph, Table
-from .safety import check_package, check_pdf_streams
+from .safety import ZIP_ERRORS, check_package, check_pdf_streams
 
 __all__ = ["read", "sniff", "Cell", "Document", "ExtractError", "Paragraph", "Table", "MAX_BYTES"]
 
@@ -76,8 +76,8 @@ def check_container(data: bytes) -> None:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             check_package(archive)
-    except zipfile.BadZipFile as exc:
-        raise ExtractError(f"damaged zip container ({exc})") from None
+    except ZIP_ERRORS as exc:
+        raise ExtractError(f"damaged zip container ({exc.__class__.__name__}: {exc})") from None
 
 
 def _reader(kind: str, path: str = ""):
@@ -132,7 +132,7 @@ def sniff(data: bytes) -> str:
 def _sniff_zip(data: bytes) -> str:
     try:
         names = set(zipfile.ZipFile(BytesIO(data)).namelist())
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:  # not only BadZipFile: see safety.ZIP_ERRORS
         return "corrupt zip"
     if "word/document.xml" in names:
         return "docx"

@@ -16,7 +16,7 @@ from docx.oxml.parser import parse_xml
 from lxml import etree
 
 from .model import Cell, Document, ExtractError, Paragraph, Table
-from .safety import check_zip
+from .safety import ZIP_ERRORS, check_zip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -47,10 +47,10 @@ def _open_body(path: str, data: bytes | None):
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as package:
             check_zip(package)
             xml = package.read("word/document.xml")
-    except zipfile.BadZipFile as exc:
-        raise ExtractError(f"not a Word document (bad zip: {exc})") from None
     except KeyError:
         raise ExtractError("not a Word document (no word/document.xml in the zip)") from None
+    except ZIP_ERRORS as exc:  # a damaged zip raises more than BadZipFile (found by tests/test_fuzz.py)
+        raise ExtractError(f"not a Word document (bad zip: {exc.__class__.__name__}: {exc})") from None
     try:
         root = parse_xml(xml)
     except etree.XMLSyntaxError as exc:

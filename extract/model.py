@@ -105,3 +105,8 @@ class Document:
 
 class ExtractError(Exception):
     """A document that cannot be read. The message is one plain line for errors.csv."""
+
+    def __init__(self, message: object = "", *args):
+        # one line whatever the source: lxml's and PDFium's messages can hold line breaks (found by
+        # tests/test_fuzz.py: "Char 0x0 out of allowed range\n, line 2 ...")
+        super().__init__(" ".join(str(message).split()), *args)

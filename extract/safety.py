@@ -14,6 +14,7 @@ DTD is how XML pulls in other files (external entities: XXE) or explodes
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 
@@ -25,6 +26,10 @@ MAX_TOTAL_BYTES = 300 * 1024 * 1024      # the whole unpacked container
 MAX_RATIO = 200                           # unpacked / packed, for members over 1 MB
 MAX_PROLOG_BYTES = 1024 * 1024            # an XML prolog (before the root element) longer than this is refused
 
+# what zipfile raises on a damaged archive besides BadZipFile (ValueError "negative seek value" on a
+# cut local header, struct.error, zlib.error ...: found by tests/test_fuzz.py)
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError,
+              RuntimeError, KeyError, struct.error, zlib.error, UnicodeDecodeError)
 ROOT_START = re.compile(rb"<[A-Za-z_]")   # the root element's start tag (<?xml, <!--, <!DOCTYPE don't match)
 DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 COMMENT_OR_PI = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.S)   # may hide a '<a' before the DOCTYPE
@@ -56,7 +61,7 @@ def check_package(archive: zipfile.ZipFile) -> None:
             continue
         try:
             prolog = _prolog(archive, info)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        except ZIP_ERRORS as exc:
             raise ExtractError(f"damaged zip container: member {info.filename} unreadable ({exc})") from None
         if prolog is not None and DTD.search(prolog):
             raise ExtractError(f"refused: {info.filename} declares a DTD/entities (XML external entity or "

@@ -239,8 +239,11 @@ def _read_row(kind, table, grid, r, by_col, reading):
             return pending  # split with the other rows, under the column rules
         _resolve_short_rows([pending], reading)  # table 4: its one row holds all its rules
         return None
+    # a value cell under no header column (a damaged table: found by tests/test_fuzz.py) is placed
+    # like a misplaced one, by the arithmetic, instead of failing the report with a KeyError
     misplaced = any(s is None for s in slots) or any(
-        c.colspan > 1 and sum(col in by_col for col in c.cols) > 1 or c.col < first_value_col for c in value_cells)
+        c.colspan > 1 and sum(col in by_col for col in c.cols) > 1 or c.col < first_value_col
+        or c.col not in by_col for c in value_cells)
     if misplaced:
         return pending
     for cell in value_cells:
