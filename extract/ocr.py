@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import Block, BBox, Cell, ExtractError, Paragraph, Table
+from .model import Block, Cell, ExtractError, Paragraph, Table
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ REC_MIN_WIDTH = 64         # cost grows with width: no 320 px padding as in Padd
 REC_MAX_RATIO = 80         # wider crops are squeezed: a line of text is never this long
 REC_BATCH_COLUMNS = 2400   # columns per batch: big enough to amortise a call, small enough for cache
 RED_INK_MIN_RED = 170      # red channel of stamp ink is above this; black print under it is far below
+BLACK_UNDER_RED_MAX = 110  # near red ink, lighter pixels are the seal's JPEG-grayed edges
+WALL_MIN_COVER = 0.3       # a ruling under a seal or a fold is often half gone; text never covers 30%
 MAX_SKEW_DEG = 5.0         # larger angles are not scanner skew; leave the page alone
 MIN_SKEW_DEG = 0.05
 
@@ -261,7 +263,7 @@ def _read_page(rgb: np.ndarray, page: int | None, dpi: float) -> list[Block]:
     lines += [_Line(b, ("text",)) for b in _text_lines(outside, (0, 0, w, h), char_h, split_gap=3.0)]
 
     results = _recognize(gray, ink, lines, char_h)
-    return _assemble(grids, lines, results, ink, page, dpi, char_h)
+    return _assemble(grids, lines, results, page, dpi, char_h)
 
 
 def _recognize(gray: np.ndarray, ink: np.ndarray, lines: list[_Line], char_h: float) -> list[tuple[str, float]]:
@@ -376,11 +378,11 @@ def _stroke(ink: np.ndarray, char_h: float) -> tuple[str, float] | None:
 def _remove_red(rgb: np.ndarray) -> np.ndarray:
     """Grayscale page with red ink (seals, red-ink headers) turned white.
 
-    Inside the red areas the page is read through its red channel, where
-    red ink is nearly as light as paper while black print, and black under
-    stamp ink (which multiplies), stays dark; what is still light there
-    becomes white. The red mask is dilated because JPEG smears colour over
-    a few pixels around the ink.
+    Stamp ink multiplies with the print under it, so near red ink the page
+    is read through its red channel: the seal's strokes are nearly as light
+    as paper there, black print (and black under the stamp) stays dark.
+    JPEG keeps luma sharp but averages colour over 2×2 blocks, which leaves
+    the seal's stroke edges neutral mid-gray; those are whitened too.
     """
     cv2 = _cv2()
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -390,17 +392,18 @@ def _remove_red(rgb: np.ndarray) -> np.ndarray:
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
     red = (((hue <= 12) | (hue >= 160)) & (sat >= 70) & (val >= 70)).astype(np.uint8)
-    red = cv2.dilate(red, np.ones((5, 5), np.uint8)) > 0
-    through_red = np.where(r >= RED_INK_MIN_RED, 255, r).astype(np.uint8)
-    gray[red] = through_red[red]
+    near_red = cv2.dilate(red, np.ones((7, 7), np.uint8)) > 0
+    through_red = np.where((r >= RED_INK_MIN_RED) | (gray >= BLACK_UNDER_RED_MAX), 255, r).astype(np.uint8)
+    gray[near_red] = through_red[near_red]
     return gray
 
 
 def _binarize(gray: np.ndarray) -> np.ndarray:
-    """Ink = 255. Otsu, capped so a nearly blank page does not turn its paper grain into ink."""
+    """Ink = 255. Otsu's threshold, kept within [64, 200]: a 1-bit scan gives Otsu 0
+    (nothing would be ink), a nearly blank page would turn its paper grain into ink."""
     cv2 = _cv2()
     t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    t = min(t, 200)
+    t = min(max(t, 64), 200)
     return np.where(gray < t, 255, 0).astype(np.uint8)
 
 
@@ -529,16 +532,18 @@ def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> _Grid |
 def _ruling_segments(hsegs, vsegs, tol):
     """Keep the segments that are table rulings, not thick strokes of bold text.
 
-    A vertical ruling starts and ends on horizontal rulings; a horizontal
-    ruling is crossed or ended by a vertical one (only one: a stamp or a
-    fold may cut a border into pieces with one upright each). Applied
-    twice, so text debris next to a frame drops out with what it propped up.
+    A vertical ruling starts and ends on horizontal rulings (accepting one
+    end only would let glyph strokes that touch a ruling split a label); a horizontal ruling is crossed or ended by a vertical one (only one: a
+    stamp or a fold may cut a border into pieces with one upright each).
+    Applied twice, so text debris next to a frame drops out with what it
+    propped up.
     """
     def meets(v, y):
         return any(abs(hy - y) <= tol and h0 - tol <= v[2] <= h1 + tol for h0, h1, hy in hsegs)
 
     for _ in range(2):
-        vsegs = [v for v in vsegs if meets(v, v[0]) and meets(v, v[1])]
+        vsegs = [v for v in vsegs
+                 if meets(v, v[0]) and meets(v, v[1])]
         hsegs = [h for h in hsegs
                  if sum(v0 - tol <= h[2] <= v1 + tol and h[0] - tol <= vx <= h[1] + tol for v0, v1, vx in vsegs) >= 1]
     return hsegs, vsegs
@@ -557,7 +562,7 @@ def _has_line(mask: np.ndarray, at: int, start: int, end: int, vertical: bool) -
     else:
         strip = mask[max(0, at - band):at + band + 1, lo:hi]
         covered = strip.any(axis=0)
-    return covered.mean() >= 0.5
+    return covered.mean() >= WALL_MIN_COVER
 
 
 def _merge_slots(n_rows: int, n_cols: int, walls_v, walls_h) -> list[tuple[int, int, int, int]]:
@@ -737,9 +742,10 @@ def _cell_text(parts: list[str]) -> str:
     return text
 
 
-def _assemble(grids, lines, results, ink, page, dpi, char_h) -> list[Block]:
+def _assemble(grids, lines, results, page, dpi, char_h) -> list[Block]:
+    """Tables and paragraphs of one page, top to bottom; bboxes in PDF points."""
     scale = 72.0 / dpi
-    to_pt = lambda b: tuple(round(v * scale, 2) for v in b)  # noqa: E731
+    to_pt = lambda b: tuple(round(float(v) * scale, 2) for v in b)  # noqa: E731
     per_cell: dict[tuple, list[tuple[str, float]]] = {}
     text_lines = []
     for line, (text, conf) in zip(lines, results):
@@ -808,7 +814,7 @@ def stitch_pages(pages: list[list[Block]]) -> list[Block]:
     """Blocks of consecutive pages, with a table that ends one page and a table
     that starts the next joined into one when their outer edges line up.
 
-    Only page numbers may stand between them. Column boundaries are united,
+    Only page furniture (page numbers, scraps) may stand between them. Column boundaries are united,
     so a header-only fragment (no line between its label columns) and its
     continuation still line up cell by cell.
     """
@@ -836,7 +842,11 @@ def stitch_pages(pages: list[list[Block]]) -> list[Block]:
 
 
 def _is_furniture(block: Block) -> bool:
-    return isinstance(block, Paragraph) and len(block.text) <= 15 and bool(_PAGE_FURNITURE.match(block.text))
+    """Page numbers, and scraps too short to be a heading or a sentence (stamp remnants, running heads)."""
+    if not isinstance(block, Paragraph):
+        return False
+    text = block.text.strip()
+    return len(text) <= 15 and bool(_PAGE_FURNITURE.match(text)) or len(text) <= 5
 
 
 def _edges(table: Table) -> list[float]:
@@ -904,7 +914,7 @@ def apply_ocr(doc, data: bytes, dpi: int = RENDER_DPI) -> None:
     merged: list[Block] = []
     pending = sorted(by_page)
     for block in doc.blocks:
-        page = _first_page(block)
+        page = block.page
         while pending and page is not None and pending[0] < page:
             merged += by_page[pending.pop(0)]
         merged.append(block)
@@ -912,7 +922,3 @@ def apply_ocr(doc, data: bytes, dpi: int = RENDER_DPI) -> None:
         merged += by_page[page]
     doc.blocks = merged
     number_tables(doc.blocks)
-
-
-def _first_page(block: Block) -> int | None:
-    return block.page
