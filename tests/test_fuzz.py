@@ -188,33 +188,33 @@ def pdf_seed(tmp_path_factory) -> bytes:
 
 # ---------------------------------------------------------------- the fuzzers
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=400)
 @given(edits=mutations())
 def test_fuzz_docx_bytes(edits):
     check(mutate(DOCX, edits), ".docx")
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=500)
 @given(edits=text_edits(XML_SNIPPETS))
 def test_fuzz_docx_xml(edits):
     xml = edit_text(DOCX_XML, edits).encode("utf-8", "surrogatepass")
     check(with_document_xml(DOCX, xml), ".docx")
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=400)
 @given(edits=text_edits(HTML_SNIPPETS), encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]))
 def test_fuzz_html(html_seed, edits, encoding):
     check(edit_text(html_seed, edits).encode(encoding, "surrogatepass" if encoding != "gb18030" else "replace"),
           ".html")
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=300)
 @given(edits=mutations())
 def test_fuzz_html_bytes(html_seed, edits):
     check(mutate(html_seed.encode("utf-8"), edits), ".html")
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=300)
 @given(edits=mutations())
 def test_fuzz_pdf_bytes(pdf_seed, edits):
     check(mutate(pdf_seed, edits), ".pdf")
