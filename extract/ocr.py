@@ -43,6 +43,7 @@ MISSING_EXTRA = "scanned pages need OCR: pip install 'ogi[ocr]'"
 REC_HEIGHT = 48            # the recogniser's input height (PP-OCR rec models)
 REC_MIN_WIDTH = 64         # cost grows with width: no 320 px padding as in PaddleOCR
 REC_MAX_RATIO = 80         # wider crops are squeezed: a line of text is never this long
+CROP_PAD_X = 0.3           # white margin left and right of a line, in line heights (cost grows with width)
 REC_BATCH_COLUMNS = 2400   # columns per batch: big enough to amortise a call, small enough for cache
 RED_INK_MIN_RED = 170      # red channel of stamp ink is above this; black print under it is far below
 BLACK_UNDER_RED_MAX = 110  # near red ink, lighter pixels are the seal's JPEG-grayed edges
@@ -708,12 +709,13 @@ def _text_lines(ink: np.ndarray, box, char_h: float, split_gap: float | None = N
 def _crop(gray: np.ndarray, box, char_h: float) -> np.ndarray:
     """The line with a white margin, at least a glyph high (a lone dash is 2 px of ink).
 
-    Half a glyph of white on the left and right: with less, a lone "/" or
-    "-" has no context and is read as "1" or "=".
+    A third of a glyph of white on the left and right: enough for the
+    recogniser to see where the line starts; side by side in a strip two
+    crops are then two thirds of a glyph apart.
     """
     x0, y0, x1, y1 = box
     height = max(y1 - y0, char_h)
-    pad_y, pad_x = int(round(height * 0.25)), int(round(height * 0.5))
+    pad_y, pad_x = int(round(height * 0.25)), int(round(height * CROP_PAD_X))
     top = int((y0 + y1) / 2 - height / 2)
     canvas = np.full((int(math.ceil(height)) + 2 * pad_y + 1, x1 - x0 + 2 * pad_x), 255, dtype=np.uint8)
     # only the ink box itself is copied, so no ruling line or neighbour leaks into the margin
