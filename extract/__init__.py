@@ -44,6 +44,10 @@ def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
         check_pdf_streams(data)  # decompression bombs, before PDFium inflates a stream whole
     reader = _reader(kind, path)
     doc = reader(path, data)
+    if doc.pages_needing_ocr and kind == "pdf":
+        from .ocr import apply_ocr  # scanned pages: OCR'd in place, in page order
+
+        apply_ocr(doc, data)
     doc.source = path
     doc.sha256 = hashlib.sha256(data).hexdigest()
     return doc

@@ -373,3 +373,19 @@ def test_apply_ocr_puts_ocr_blocks_in_page_order(monkeypatch):
     ocr.apply_ocr(doc, b"")
     assert [b.page for b in doc.blocks] == [1, 2, 2, 3]
     assert [t.index for t in doc.tables] == [0, 1]
+
+
+@pytest.mark.ocr
+def test_a_scanned_pdf_goes_through_the_whole_pipeline(scanned, born_digital, tmp_path):
+    """extract.read finds the pages without text, OCRs them, and the report is whole: metadata and values."""
+    pytest.importorskip("rapidocr")
+    from ogi.pipeline import read_report
+
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scanned[(0, "gray200")])
+    truth = born_digital[0][1]
+    report = read_report(str(path))
+    assert report.format == "pdf" and report.meta.agency == truth.agency and report.meta.year == truth.year
+    right, total, wrong = _compare(report, truth)
+    assert right >= 0.995 * total, wrong
+    assert {v.kind for v in report.values.values()} <= {"ocr", "blank", "dash", "derived", "text"}
