@@ -47,6 +47,7 @@ CROP_PAD_X = 0.3           # white margin left and right of a line, in line heig
 REC_BATCH_COLUMNS = 2400   # columns per batch: big enough to amortise a call, small enough for cache
 RED_INK_MIN_RED = 170      # red channel of stamp ink is above this; black print under it is far below
 BLACK_UNDER_RED_MAX = 110  # near red ink, lighter pixels are the seal's JPEG-grayed edges
+PRINT_UNDER_RED_MAX = 200  # red + luma of print under red ink (rulings only): seal ink is above
 WALL_MIN_COVER = 0.3       # a ruling under a seal or a fold is often half gone; text never covers 30%
 MAX_SKEW_DEG = 5.0         # larger angles are not scanner skew; leave the page alone
 MIN_SKEW_DEG = 0.05
@@ -241,12 +242,19 @@ class _Line:
 
 
 def _read_page(rgb: np.ndarray, page: int | None, dpi: float) -> list[Block]:
-    gray = _remove_red(rgb)
+    gray, under_red = _split_red(rgb)
     gray, angle = _deskew(gray, dpi)
     if angle:
         log.debug("page %s deskewed by %.2f°", page, angle)
     binary = _binarize(gray)
-    hmask, vmask = _line_masks(binary, dpi)
+    if under_red is not None:
+        # rulings are looked for in the print under red ink too; text is read without it
+        under = under_red.astype(np.uint8) * 255
+        if angle:
+            under = np.where(_rotate(under, angle, 0) >= 128, 255, 0).astype(np.uint8)
+        hmask, vmask = _line_masks(binary | under, dpi)
+    else:
+        hmask, vmask = _line_masks(binary, dpi)
     grids = _find_grids(hmask, vmask, dpi)
     ink = _text_ink(binary, _rulings(grids, hmask, vmask, dpi))
     outside = ink.copy()
@@ -377,26 +385,41 @@ def _stroke(ink: np.ndarray, char_h: float) -> tuple[str, float] | None:
 # --------------------------------------------------------------- image cleaning
 
 def _remove_red(rgb: np.ndarray) -> np.ndarray:
-    """Grayscale page with red ink (seals, red-ink headers) turned white.
+    """Grayscale page with red ink (seals, red-ink headers) turned white."""
+    return _split_red(rgb)[0]
+
+
+def _split_red(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(grayscale page with red ink turned white, mask of dark print under red ink or None).
 
     Stamp ink multiplies with the print under it, so near red ink the page
     is read through its red channel: the seal's strokes are nearly as light
     as paper there, black print (and black under the stamp) stays dark.
     JPEG keeps luma sharp but averages colour over 2×2 blocks, which leaves
     the seal's stroke edges neutral mid-gray; those are whitened too.
+
+    The same smear tints a thin black ruling under a seal stroke red, and the
+    whitening breaks it. The mask is a more permissive reading of the print
+    under red ink (dark in red and luma together, darker than its
+    surroundings in red): too loose for text, where a seal stroke could become
+    a glyph, but right for ruling lines, which must also be long and straight.
     """
     cv2 = _cv2()
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     r, g = rgb[:, :, 0], rgb[:, :, 1]
     if int((r.astype(np.int16) - g).max()) < 40:    # no red at all (a gray page): skip the HSV pass
-        return gray
+        return gray, None
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
     red = (((hue <= 12) | (hue >= 160)) & (sat >= 70) & (val >= 70)).astype(np.uint8)
+    if not red.any():
+        return gray, None
     near_red = cv2.dilate(red, np.ones((7, 7), np.uint8)) > 0
     through_red = np.where((r >= RED_INK_MIN_RED) | (gray >= BLACK_UNDER_RED_MAX), 255, r).astype(np.uint8)
+    r16 = r.astype(np.int16)
+    under = near_red & (r16 + gray < PRINT_UNDER_RED_MAX) & (r16 < cv2.blur(r, (15, 15)).astype(np.int16) - 30)
     gray[near_red] = through_red[near_red]
-    return gray
+    return gray, under
 
 
 def _binarize(gray: np.ndarray) -> np.ndarray:
@@ -445,10 +468,16 @@ def _deskew(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
     angle = float(np.array(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
     if abs(angle) < MIN_SKEW_DEG:
         return gray, 0.0
+    return _rotate(gray, angle, 255), angle
+
+
+def _rotate(image: np.ndarray, angle: float, border: int) -> np.ndarray:
+    """`image` rotated by `angle` degrees about its centre, same size, `border` outside."""
+    cv2 = _cv2()
+    h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    rotated = cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    return rotated, angle
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=border)
 
 
 # --------------------------------------------------------------- grids
@@ -517,7 +546,8 @@ def _find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> list[_Grid]
 
 def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> _Grid | None:
     tol = max(3.0, dpi * 0.03)
-    hsegs, vsegs = _ruling_segments(_segments(hmask, horizontal=True), _segments(vmask, horizontal=False), tol)
+    hsegs, vsegs = _ruling_segments(_segments(hmask, horizontal=True), _segments(vmask, horizontal=False), tol,
+                                   dpi * 0.2)
     ys = _cluster([p for _, _, p in hsegs], tol)
     xs = _cluster([p for _, _, p in vsegs], tol)
     if len(xs) < 2 or len(ys) < 2 or (len(xs) < 3 and len(ys) < 3):
@@ -530,15 +560,19 @@ def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> _Grid |
     return _Grid(xs, ys, _merge_slots(n_rows, n_cols, walls_v, walls_h))
 
 
-def _ruling_segments(hsegs, vsegs, tol):
+def _ruling_segments(hsegs, vsegs, tol, long):
     """Keep the segments that are table rulings, not thick strokes of bold text.
 
     A vertical ruling starts and ends on horizontal rulings (accepting one
     end only would let glyph strokes that touch a ruling split a label); a horizontal ruling is crossed or ended by a vertical one (only one: a
     stamp or a fold may cut a border into pieces with one upright each).
     Applied twice, so text debris next to a frame drops out with what it
-    propped up.
+    propped up. Pieces of a broken ruling are also tried joined; the pieces
+    themselves stay candidates, since a glyph stroke beyond a T-junction can
+    be joined to the ruling that ends there.
     """
+    hsegs, vsegs = hsegs + _join_collinear(hsegs, tol, long), vsegs + _join_collinear(vsegs, tol, long)
+
     def meets(v, y):
         return any(abs(hy - y) <= tol and h0 - tol <= v[2] <= h1 + tol for h0, h1, hy in hsegs)
 
@@ -548,6 +582,37 @@ def _ruling_segments(hsegs, vsegs, tol):
         hsegs = [h for h in hsegs
                  if sum(v0 - tol <= h[2] <= v1 + tol and h[0] - tol <= vx <= h[1] + tol for v0, v1, vx in vsegs) >= 1]
     return hsegs, vsegs
+
+
+def _join_collinear(segs: list[tuple[int, int, float]], tol: float, long: float) -> list[tuple[int, int, float]]:
+    """Pieces of one ruling joined: same position (within tol/2), at most `tol` apart along it.
+    Only the joined ones are returned.
+
+    Under a seal or a fold a ruling breaks into pieces that are each short of
+    a crossing line, or it wanders by a pixel so that its pieces no longer
+    touch. One of the pieces must be longer than `long` (a glyph): the
+    strokes of a vertical label's stacked glyphs are also collinear and close.
+    """
+    out: list[list] = []                     # [start, end, position, has a long piece, pieces]
+    for seg in sorted(segs, key=lambda s: (s[2], s[0])):
+        is_long = seg[1] - seg[0] >= long
+        target = None
+        for o in reversed(out):              # positions ascend: only the last few can match
+            if o[2] < seg[2] - tol:
+                break
+            if (o[3] or is_long) and abs(o[2] - seg[2]) <= tol / 2 \
+                    and seg[0] - o[1] <= tol and o[0] - seg[1] <= tol:
+                target = o
+                break
+        if target is None:
+            out.append([seg[0], seg[1], seg[2], is_long, 1])
+            continue
+        la, lb = target[1] - target[0], seg[1] - seg[0]
+        target[2] = (target[2] * la + seg[2] * lb) / max(1, la + lb)
+        target[0], target[1] = min(target[0], seg[0]), max(target[1], seg[1])
+        target[3] = True
+        target[4] += 1
+    return [(a, b, p) for a, b, p, _, n in out if n > 1]
 
 
 def _has_line(mask: np.ndarray, at: int, start: int, end: int, vertical: bool) -> bool:

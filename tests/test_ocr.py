@@ -26,12 +26,14 @@ SEED = 5105
 TABLE_ANCHORS = ("申请人情况", "本年新收", "信息内容", "第二十条", "结果维持", "结果维护", "尚未审结", "不予公开",
                  "无法提供", "不予处理", "其他处理", "结转下年度", "行政复议")
 
-# name -> (dpi, color, rotation in degrees, JPEG quality or None, red seal over table 3)
+# name -> (dpi, color, rotation in degrees, JPEG quality or None, red seal over table 3: None,
+# "header" (centred just under its first row, so over the header too) or "numbers" (lower, over values only))
 VARIANTS = {
-    "gray200": (200, False, 0.0, None, False),
-    "color150_jpeg": (150, True, 0.0, 60, False),
-    "color200_rot_seal_jpeg": (200, True, 0.8, 60, True),
-    "gray150_rot": (150, False, -0.6, None, False),
+    "gray200": (200, False, 0.0, None, None),
+    "color150_jpeg": (150, True, 0.0, 60, None),
+    "color200_rot_seal_jpeg": (200, True, 0.8, 60, "header"),
+    "gray150_rot": (150, False, -0.6, None, None),
+    "color200_rot_seal_numbers_jpeg": (200, True, -0.5, 70, "numbers"),
 }
 
 
@@ -119,7 +121,10 @@ def _scan(page_image, variant, with_seal_at):
     dpi, color, rotation, quality, seal = VARIANTS[variant]
     image = page_image.convert("RGB")
     if seal and with_seal_at is not None:
-        image = _seal(image, with_seal_at, int(dpi * 0.8))
+        x, y = with_seal_at
+        if seal == "numbers":
+            y += int(dpi * 1.3)          # over the rows of 办理结果, clear of the header
+        image = _seal(image, (x, y), int(dpi * 0.8))
     if rotation:
         image = image.rotate(rotation, resample=Image.BICUBIC, expand=False, fillcolor="white")
     if not color:
@@ -194,23 +199,22 @@ def test_ocr_reads_at_least_99_5_percent_of_cells(readings, born_digital):
         failures += [(r, variant, *w) for w in wrong]
     summary = {v: f"{a}/{b} = {100 * a / b:.2f}%" for v, (a, b) in totals.items()}
     print("OCR cells right by variant:", summary)
-    plain = [v for v in totals if not VARIANTS[v][4]]
-    right = sum(totals[v][0] for v in plain)
-    total = sum(totals[v][1] for v in plain)
-    assert right / total >= 0.995, (summary, failures[:30])
+    right = sum(t[0] for t in totals.values())
+    total = sum(t[1] for t in totals.values())
+    assert right / total >= 0.995, (summary, failures[:30])          # over all variants, seals included
 
 
 @pytest.mark.ocr
-@pytest.mark.xfail(reason="known gap: a seal over table 3's header can erase a column ruling on that page; "
-                          "the column merges with its neighbour and its values go missing (never wrong)",
-                   strict=False)
 def test_ocr_reads_through_a_red_seal(readings, born_digital):
+    """A seal over table 3 (its header, or its numbers) neither hides cells nor becomes digits."""
     right = total = 0
-    for (r, variant), report in readings.items():
+    wrong = []
+    for (r, variant), report in sorted(readings.items()):
         if VARIANTS[variant][4]:
-            a, b, _ = _compare(report, born_digital[r][1])
+            a, b, w = _compare(report, born_digital[r][1])
             right, total = right + a, total + b
-    assert right / total >= 0.995, f"{right}/{total}"
+            wrong += [(r, variant, *x) for x in w]
+    assert right / total >= 0.995, (f"{right}/{total}", wrong[:20])
 
 
 @pytest.mark.ocr
