@@ -45,6 +45,7 @@ def read_office(path: str, data: bytes) -> Document:
     When the batch was converted ahead of time (`preconvert`), the converted
     copy is read instead of starting LibreOffice for this one file.
     """
+    refuse_linking(data)
     ready = _preconverted(data)
     if ready is not None:
         doc = read_docx(path, ready.read_bytes())
@@ -118,9 +119,11 @@ def preconvert(paths: list[str], folder: str) -> int:
     todo = {}
     for path in paths:
         try:
-            digest = _sha256(Path(path).read_bytes())
-        except OSError:
-            continue
+            data = Path(path).read_bytes()
+            refuse_linking(data)
+            digest = _sha256(data)
+        except (OSError, ExtractError):
+            continue  # left to the per-file path, which reports it
         if not (Path(folder) / f"{digest}.docx").exists():
             todo[path] = digest
     if not todo:
@@ -190,6 +193,7 @@ def _run_soffice(soffice: str, files: list[str], out: Path, scratch: Path, timeo
     profile = scratch / "profile"
     home = scratch / "home"
     home.mkdir()
+    _lock_down(profile)
     env = {**os.environ, "HOME": str(home), "TMPDIR": str(scratch), "SAL_USE_VCLPLUGIN": "svp"}
     command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
                "--norestore", "--nologo", "--nodefault", "--nolockcheck",
@@ -212,6 +216,36 @@ def _run_soffice(soffice: str, files: list[str], out: Path, scratch: Path, timeo
         reason = stderr.decode("utf-8", "replace").strip().splitlines()
         return f"LibreOffice failed (exit {proc.returncode}{': ' + reason[-1] if reason else ''})"
     return None
+
+
+# A fresh profile with macros off and linked content never updated: a document that links an image or
+# text on this machine (or a FIFO that would hang the conversion) must not make LibreOffice open it.
+_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Writer/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>2</value></prop></item>
+</oor:items>
+"""
+# Field codes that make Word-format files pull in other files when converted.
+_LINKING_FIELDS = (b"INCLUDEPICTURE", b"INCLUDETEXT", "INCLUDEPICTURE".encode("utf-16-le"),
+                   "INCLUDETEXT".encode("utf-16-le"))
+
+
+def _lock_down(profile: Path) -> None:
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS, encoding="utf-8")
+
+
+def refuse_linking(data: bytes) -> None:
+    """Refuse .doc/.rtf files whose fields include other files: LibreOffice would open them."""
+    for marker in _LINKING_FIELDS:
+        if marker in data:
+            raise ExtractError("the document includes other files (an INCLUDEPICTURE/INCLUDETEXT field); "
+                               "refusing to convert it")
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -394,6 +394,9 @@ def make_zoo(folder: str | os.PathLike, *, canary_fifo: bool = True, pdfs: bool 
         reason=r"LibreOffice")
     add("rtf-unbalanced.rtf", b"{\\rtf1\\ansi{\\fonttbl" + b"{" * 5000, "RTF with 5,000 unclosed groups",
         reason=r"LibreOffice")
+    linked = f'{{\\rtf1\\ansi {{\\field{{\\*\\fldinst INCLUDEPICTURE "{outside}" \\\\d}}{{\\fldrslt x}}}} hi}}'
+    add("rtf-includes-outside-file.rtf", linked.encode(), "RTF whose field includes a file outside the input",
+        reason=r"includes other files")
 
     # -- HTML and text
     html_truth = _truth(906)
