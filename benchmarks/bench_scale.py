@@ -1,6 +1,6 @@
 """Scale benchmark: throughput at -j1 / -j2, peak memory at 500 and 2,000 reports, cached rerun time.
 
-    python benchmarks/bench_scale.py [--dir /tmp/ogi-bench-scale] [--n 2000] [--keep]
+    python benchmarks/bench_scale.py [--dir /tmp/ogi-bench-scale] [--n 2000] [--small 500] [--skip-j1]
 
 The corpus is generated once into DIR/corpus: docx from tests/generate.py,
 plus a share of PDF and HTML made by one LibreOffice call each from a few
@@ -8,7 +8,10 @@ dozen of the .docx and copied with a small byte change (a trailing comment)
 so every copy has its own hash. Formats `extract.read` cannot read are left
 out (it says so). Each measurement runs `ogi build` as a subprocess and
 samples the resident memory of its whole process tree (main, forkserver,
-workers) with psutil.
+workers) with psutil, and splits the run into its phases: reading (the
+workers), writing the dataset files, the audit, the research tables. A phase
+ends when its last file appears in OUT (file mtimes, on the same clock as the
+samples), so `ogi build` itself needs no instrumentation.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,14 +96,23 @@ def subset(root: Path, n: int, total: int) -> Path:
     return folder
 
 
+# the last file each phase after reading writes (ogi/output.py, ogi/audit/outputs.py, ogi/research.py)
+PHASE_ENDS = (("writing", ("dataset.xlsx", "reports.parquet")), ("audit", ("audit.html",)),
+              ("research", ("datapackage.json",)))
+
+
 def run(corpus: Path, out: Path, *args: str) -> dict:
-    """`ogi build` in a subprocess: wall time, peak RSS of its process tree, its summary line."""
+    """`ogi build` in a subprocess: wall time, peak RSS of its process tree overall and per phase, its summary."""
     cmd = [sys.executable, "-m", "ogi.cli", "build", str(corpus), "-o", str(out), "-q", *args]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    samples = _watch_rss(proc, start)
-    stdout, stderr = proc.communicate()
-    seconds = time.perf_counter() - start
+    start_wall, start = time.time(), time.perf_counter()
+    # files, not pipes: nobody reads a pipe while the run is sampled, and the audit's warnings
+    # filled the stderr pipe and blocked the build
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, text=True)
+        samples = _watch_rss(proc, start)
+        proc.wait()
+        seconds = time.perf_counter() - start
+        stdout, stderr = (_read_back(f) for f in (out_file, err_file))
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{stderr}")
     line = stdout.strip().splitlines()[-1]
@@ -107,11 +120,25 @@ def run(corpus: Path, out: Path, *args: str) -> dict:
     reading = float(re.search(r"processed \d+ in ([\d.]+)s", line)[1])
     # the reading phase ends `reading` s after the imports (the summary's own clock starts after them)
     total = float(re.search(r"([\d.]+)s →", line)[1])
-    reading_end = seconds - total + reading
-    peak = max((rss for _, rss in samples), default=0)
-    reading_peak = max((rss for t, rss in samples if t <= reading_end), default=0)
-    return {"seconds": round(seconds, 1), "reading_seconds": reading, "peak_rss_mb": round(peak / 2**20),
-            "reading_phase_peak_rss_mb": round(reading_peak / 2**20), "summary": line, **counts}
+    bounds = [("reading", seconds - total + reading)]
+    for phase, names in PHASE_ENDS:
+        written = [out / name for name in names if (out / name).exists()]
+        if written:
+            bounds.append((phase, written[0].stat().st_mtime - start_wall))
+    result = {"seconds": round(seconds, 1), "reading_seconds": reading,
+              "peak_rss_mb": round(max((rss for _, rss in samples), default=0) / 2**20)}
+    begin = 0.0
+    for phase, end in bounds:
+        inside = [rss for t, rss in samples if begin < t <= end]
+        result[f"{phase}_peak_rss_mb"] = round(max(inside, default=0) / 2**20)
+        result[f"{phase}_seconds"] = round(end - begin, 1)
+        begin = end
+    return {**result, "summary": line, **counts}
+
+
+def _read_back(f) -> str:
+    f.seek(0)
+    return f.read()
 
 
 def _watch_rss(proc: subprocess.Popen, start: float) -> list[tuple[float, int]]:
@@ -140,6 +167,7 @@ def main() -> None:
     parser.add_argument("--dir", default="/tmp/ogi-bench-scale", type=Path)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--small", type=int, default=500)
+    parser.add_argument("--skip-j1", action="store_true", help="leave out the single-worker run (time only)")
     args = parser.parse_args()
 
     root = args.dir
@@ -149,8 +177,8 @@ def main() -> None:
     print(f"corpus: {counts}", flush=True)
 
     results = {}
-    for name, folder, jobs in ((f"{args.small} -j2", small, 2), (f"{args.n} -j2", corpus, 2),
-                               (f"{args.n} -j1", corpus, 1)):
+    runs = [(f"{args.small} -j2", small, 2), (f"{args.n} -j2", corpus, 2), (f"{args.n} -j1", corpus, 1)]
+    for name, folder, jobs in runs[:2] if args.skip_j1 else runs:
         out = root / f"out-{name.replace(' ', '')}"
         shutil.rmtree(out, ignore_errors=True)
         results[name] = r = run(folder, out, "-j", str(jobs))

@@ -109,32 +109,58 @@ def _build(args) -> int:
 
 
 def _write_outputs(args, sources: list[str]):
-    """The dataset files in OUT, rewritten only when something they are made from changed."""
+    """The dataset files in OUT, rewritten only when something they are made from changed.
+
+    Everything is written from the cache or from OUT's own files, a piece at a time or a few
+    columns at a time: the Dataset is never held whole, so memory does not grow with the batch.
+    """
     import pandas as pd
 
-    from .output import write_dataset
-    from .pipeline import (PARTITION_ABOVE, dataset_from_cache, outputs_state, outputs_up_to_date,
-                           record_outputs, write_partitioned)
+    from .pipeline import (PARTITION_ABOVE, outputs_state, outputs_up_to_date, record_outputs,
+                           write_from_cache, write_partitioned_from_files)
 
     state = outputs_state(sources, args.out, flags=f"partition={args.partition}")
     counts = outputs_up_to_date(state, args.out)
-    if counts is not None:
-        return counts, pd.read_csv(os.path.join(args.out, "errors.csv"), encoding="utf-8-sig")
-    dataset = dataset_from_cache(sources, args.out)
-    write_dataset(dataset, args.out)
-    if args.partition or len(dataset.reports) > PARTITION_ABOVE:
-        write_partitioned(dataset, args.out)
-    counts = {"read": len(dataset.reports), "failed": len(dataset.errors), "values": len(dataset.values)}
-    # Everything written from the dataset comes before record_outputs, which lets an unchanged
-    # rerun skip this whole function.
-    if len(dataset.reports):
-        from .audit import audit_dir
-        from .research import write_research_outputs
+    if counts is None:
+        counts = write_from_cache(sources, args.out)
+        if args.partition or counts["read"] > PARTITION_ABOVE:
+            write_partitioned_from_files(args.out)
+        # Everything written from the dataset comes before record_outputs, which lets an unchanged
+        # rerun skip this whole block.
+        if counts["read"]:
+            from .audit import audit_dir
+            from .research import write_research_outputs
 
-        counts["findings"] = len(audit_dir(args.out))
-        write_research_outputs(args.out, dataset)
-    record_outputs(state, args.out, counts)
-    return counts, dataset.errors
+            counts["findings"] = len(audit_dir(args.out))
+            write_research_outputs(args.out, _research_input(args.out))
+        record_outputs(state, args.out, counts)
+    if counts.get("excel_skipped"):
+        from .output import EXCEL_MAX_REPORTS
+
+        print(f"note: dataset.xlsx not written: {counts['read']} reports is more than {EXCEL_MAX_REPORTS} "
+              "(see reports.csv / reports.parquet)")
+    return counts, pd.read_csv(os.path.join(args.out, "errors.csv"), encoding="utf-8-sig")
+
+
+def _research_input(out: str):
+    """The part of OUT's dataset that ogi/research.py reads, and no more: the reports' names, places,
+    year, section 五 and indicator fields, and the values printed as a dash or left blank
+    (tests/test_streaming.py checks the research tables are those of the whole dataset)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from .dataset import Dataset, frames
+    from .indicators import definitions
+    from .keywords import problems_column
+
+    wanted = {"report_id", "agency", "province", "city", "county", "year", problems_column()}
+    wanted.update(fid for ind in definitions().values() for fid in ind.numerator + ind.denominator)
+    reports_path = os.path.join(out, "reports.parquet")
+    columns = [c for c in pq.read_schema(reports_path).names if c in wanted]
+    empties = pd.read_parquet(os.path.join(out, "values.parquet"), columns=["report_id", "field", "kind"],
+                              filters=[("kind", "in", ["dash", "blank"])])
+    nothing = frames([], [])
+    return Dataset(pd.read_parquet(reports_path, columns=columns), empties, nothing.statements, nothing.errors)
 
 
 def _audit(args) -> int:

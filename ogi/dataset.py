@@ -1,7 +1,10 @@
 """Reports → pandas: the tidy long `values` table and the wide `reports` table.
 
-Column names and order are the dataset's public contract; field columns and
-their dtypes come from data/fields.csv, so a new field needs no code here.
+Column names, their order and their dtypes are the dataset's public contract,
+defined here once (`table_dtypes`): the in-memory frames are cast to them and
+the streamed Parquet files (ogi/output.py) take their schema from them. Field
+columns and their dtypes come from data/fields.csv, so a new field needs no
+code here.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ REPORT_TAIL = ["sha256", "n_pages", "n_tables", "tables_found", "unmapped"]
 STATEMENT_COLUMNS = ["report_id", "source", "section", "sentence", "number", "unit", "approx", "field"]
 ERROR_COLUMNS = ["source", "stage", "reason"]
 DTYPES = {"integer": "Int64", "signed_integer": "Int64", "decimal": "Float64"}
+TEXT = "text"   # a text column: pandas' own string dtype (`str` in pandas 3, object in pandas 2)
+TABLES = ("reports", "values", "statements", "errors")
 
 
 @dataclass
@@ -37,8 +42,62 @@ def frames(reports: list[Report], failures: list) -> Dataset:
         reports=reports_frame(reports),
         values=values_frame(reports),
         statements=statements_frame(reports),
-        errors=pd.DataFrame([[f.source, f.stage, f.reason] for f in failures], columns=ERROR_COLUMNS),
+        errors=errors_frame(failures),
     )
+
+
+# ---------------------------------------------------------------- the column contract
+
+def table_dtypes(table: str) -> dict[str, str]:
+    """column → dtype of one of TABLES, in column order: "Int64", "Float64", "float64", "bool" or TEXT."""
+    return {"reports": report_dtypes, "values": value_dtypes, "statements": statement_dtypes,
+            "errors": error_dtypes}[table]()
+
+
+def value_dtypes() -> dict[str, str]:
+    numbers = {"value": "float64", "page": "Int64", "table": "Int64", "row": "Int64", "col": "Int64",
+               "x0": "float64", "y0": "float64", "x1": "float64", "y1": "float64", "confidence": "float64"}
+    return {col: numbers.get(col, TEXT) for col in VALUE_COLUMNS}
+
+
+def report_dtypes() -> dict[str, str]:
+    numbers = {"year": "Int64", "n_values": "Int64", "n_unmapped": "Int64", "n_pages": "Int64", "n_tables": "Int64"}
+    numbers.update({fid: DTYPES[f.type] for fid, f in fields().items()})
+    return {col: numbers.get(col, TEXT) for col in report_columns()}
+
+
+def report_columns() -> list[str]:
+    return REPORT_COLUMNS + list(fields()) + REPORT_TAIL + section_columns()
+
+
+def section_columns() -> list[str]:
+    return [PREAMBLE_COLUMN, *SECTION_COLUMNS.values(), FOUND_COLUMN]
+
+
+def statement_dtypes() -> dict[str, str]:
+    numbers = {"number": "float64", "approx": "bool"}
+    return {col: numbers.get(col, TEXT) for col in STATEMENT_COLUMNS}
+
+
+def error_dtypes() -> dict[str, str]:
+    return {col: TEXT for col in ERROR_COLUMNS}
+
+
+def text_dtype():
+    """The dtype pandas itself gives a column of strings, so cast frames match freshly built ones."""
+    return pd.Series(["x"]).dtype
+
+
+def typed(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """`df` cast to the contract. A text column cast too: one that happens to hold only None
+    (all counties of a chunk unknown) would otherwise be object, and Parquet's type would follow it."""
+    text = text_dtype()
+    for col, dtype in dtypes.items():
+        df[col] = df[col].astype(text if dtype == TEXT else dtype)
+    return df
+
+
+# ---------------------------------------------------------------- the frames
 
 
 def values_frame(reports: list[Report]) -> pd.DataFrame:
@@ -49,18 +108,12 @@ def values_frame(reports: list[Report]) -> pd.DataFrame:
             bbox = v.bbox or (None, None, None, None)
             rows.append([rep.report_id, rep.source, v.field, v.value, v.raw, v.kind, v.page, v.table, v.row, v.col,
                          v.row_label, v.col_label, *bbox, v.confidence, v.label_match])
-    df = pd.DataFrame(rows, columns=VALUE_COLUMNS)
-    df["value"] = df["value"].astype("float64")
-    for col in ("page", "table", "row", "col"):
-        df[col] = df[col].astype("Int64")
-    for col in ("x0", "y0", "x1", "y1", "confidence"):
-        df[col] = df[col].astype("float64")
-    return df
+    return typed(pd.DataFrame(rows, columns=VALUE_COLUMNS), value_dtypes())
 
 
 def reports_frame(reports: list[Report]) -> pd.DataFrame:
     field_defs = fields()
-    section_columns = [PREAMBLE_COLUMN, *SECTION_COLUMNS.values(), FOUND_COLUMN]
+    sections = section_columns()
     rows = []
     for rep in reports:
         m = rep.meta
@@ -70,15 +123,13 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
         row += [_field_value(rep, fid) for fid in field_defs]
         row += [rep.sha256, rep.n_pages, rep.n_tables, " ".join(rep.tables_found),
                 json.dumps(rep.unmapped, ensure_ascii=False) if rep.unmapped else ""]
-        row += [rep.sections.get(k, "") for k in section_columns]
+        row += [rep.sections.get(k, "") for k in sections]
         rows.append(row)
-    df = pd.DataFrame(rows, columns=REPORT_COLUMNS + list(field_defs) + REPORT_TAIL + section_columns)
-    df["year"] = df["year"].astype("Int64")
+    df = pd.DataFrame(rows, columns=report_columns())
     for fid, f in field_defs.items():
+        # before `typed`: an integer field printed with decimals becomes NA here, not an error
         df[fid] = pd.array(df[fid], dtype=DTYPES[f.type]) if f.type == "decimal" else _as_int(df[fid])
-    for col in ("n_pages", "n_tables", "n_values", "n_unmapped"):
-        df[col] = df[col].astype("Int64")
-    return df
+    return typed(df, report_dtypes())
 
 
 def _field_value(rep: Report, fid: str):
@@ -96,7 +147,9 @@ def _as_int(column: pd.Series) -> pd.Series:
 def statements_frame(reports: list[Report]) -> pd.DataFrame:
     rows = [[rep.report_id, rep.source, s.get("section"), s.get("sentence"), s.get("number"), s.get("unit"),
              bool(s.get("approx")), s.get("field") or ""] for rep in reports for s in rep.statements]
-    df = pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
-    df["number"] = df["number"].astype("float64")
-    df["approx"] = df["approx"].astype("bool")
-    return df
+    return typed(pd.DataFrame(rows, columns=STATEMENT_COLUMNS), statement_dtypes())
+
+
+def errors_frame(failures: list) -> pd.DataFrame:
+    rows = [[f.source, f.stage, f.reason] for f in failures]
+    return typed(pd.DataFrame(rows, columns=ERROR_COLUMNS), error_dtypes())

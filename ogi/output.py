@@ -3,22 +3,39 @@
 Every file is written to a temporary name in OUT and renamed into place, so a
 crash never leaves a half-written file behind. CSV files carry a BOM so Excel
 opens the Chinese text correctly.
+
+Two ways in, the same files out:
+- `write_dataset(dataset, out)`: a Dataset held in memory (notebooks, tests);
+- `write_dataset_chunks(pieces, out)`: Datasets of a few hundred reports each,
+  appended one after the other (`ogi build`, via pipeline.write_from_cache),
+  so memory does not grow with the batch. Each Parquet file's schema is fixed
+  up front from the column contract (ogi/dataset.py), so a piece whose text
+  column happens to be all empty cannot change its type.
+
+dataset.xlsx is written in openpyxl's write-only mode, row by row from
+reports.parquet. Above EXCEL_MAX_REPORTS reports it is not written at all (and
+an older one is removed): Excel stops at 1,048,576 rows and a workbook of
+100,000 wide rows is too slow to open to be of use; reports.csv holds the same
+data.
 """
 from __future__ import annotations
 
 import os
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
 from normalize.schema import fields
 
-from .dataset import Dataset
+from .dataset import TABLES, Dataset, table_dtypes, typed
 
 SHEETS = (("表二 主动公开", "t2."), ("表三 依申请公开", "t3."), ("表四 复议诉讼", "t4."))
 ID_COLUMNS = ["report_id", "agency", "year", "province", "city", "county", "template_t2", "template_t3", "status"]
+EXCEL_MAX_REPORTS = 50_000   # above this, no dataset.xlsx (see the module docstring)
+EXCEL_BATCH_ROWS = 1_000     # reports.parquet rows read at a time for the workbook
 
 
 @contextmanager
@@ -43,6 +60,7 @@ def write_frame(df: pd.DataFrame, out: Path, name: str) -> None:
 
 
 def write_dataset(dataset: Dataset, out: str | os.PathLike) -> None:
+    """The whole Dataset, held in memory, to OUT."""
     out = Path(out)
     write_frame(dataset.reports, out, "reports")
     write_frame(dataset.values, out, "values")
@@ -53,21 +71,148 @@ def write_dataset(dataset: Dataset, out: str | os.PathLike) -> None:
         write_excel(dataset.reports, tmp)
 
 
+# ---------------------------------------------------------------- streaming: piece by piece
+
+def write_dataset_chunks(pieces: Iterable[Dataset], out: str | os.PathLike,
+                         excel_max_reports: int = EXCEL_MAX_REPORTS) -> dict:
+    """Datasets of a few reports each, in order → the same files as `write_dataset` of them all.
+
+    Returns {"read", "failed", "values"} and, when the workbook was left out, "excel_skipped": True.
+    """
+    out = Path(out)
+    counts = {"read": 0, "failed": 0, "values": 0}
+    with ExitStack() as stack:  # every file renamed into place only once all pieces are written
+        writers = {name: stack.enter_context(_table_writer(out, name, parquet=name != "errors")) for name in TABLES}
+        for piece in pieces:
+            for name, writer in writers.items():
+                writer(getattr(piece, name))
+            counts["read"] += len(piece.reports)
+            counts["failed"] += len(piece.errors)
+            counts["values"] += len(piece.values)
+    if counts["read"] > excel_max_reports:
+        (out / "dataset.xlsx").unlink(missing_ok=True)  # an older, smaller workbook would mislead
+        counts["excel_skipped"] = True
+    else:
+        with atomic(out / "dataset.xlsx") as tmp:
+            write_excel_from_parquet(out / "reports.parquet", tmp)
+    return counts
+
+
+@contextmanager
+def _table_writer(out: Path, name: str, parquet: bool = True) -> Iterator[Callable[[pd.DataFrame], None]]:
+    """A function appending a piece of table `name` to OUT/name.csv (and .parquet); header and BOM once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = arrow_schema(table_dtypes(name))
+    with ExitStack() as stack:
+        csv_tmp = stack.enter_context(atomic(out / f"{name}.csv"))
+        # newline="" and utf-8-sig as pandas' own to_csv(path): "\n" lines, the BOM at the first write only
+        csv = stack.enter_context(open(csv_tmp, "w", encoding="utf-8-sig", newline=""))
+        parquet_writer = None
+        if parquet:
+            parquet_tmp = stack.enter_context(atomic(out / f"{name}.parquet"))
+            # entered after atomic: closed (footer written) before the file is renamed into place
+            parquet_writer = stack.enter_context(pq.ParquetWriter(parquet_tmp, schema))
+        first = True
+
+        def write(piece: pd.DataFrame) -> None:
+            nonlocal first
+            piece.to_csv(csv, index=False, header=first)
+            first = False
+            if parquet_writer is not None:
+                parquet_writer.write_table(pa.Table.from_pandas(piece, schema=schema, preserve_index=False))
+
+        yield write
+        if first:  # no piece at all: an empty table still has its header
+            write(typed(pd.DataFrame(columns=list(schema.names)), table_dtypes(name)))
+
+
+def arrow_schema(dtypes: dict[str, str]):
+    """The Arrow schema of a table of the contract, with pandas' metadata so read_parquet restores the dtypes."""
+    import pyarrow as pa
+
+    empty = typed(pd.DataFrame({col: pd.Series([], dtype=object) for col in dtypes}), dtypes)
+    schema = pa.Schema.from_pandas(empty, preserve_index=False)
+    for i, f in enumerate(schema):
+        if pa.types.is_null(f.type):  # pandas 2 keeps text as object, which has no Arrow type when empty
+            schema = schema.set(i, f.with_type(pa.string()))
+    return schema
+
+
+# ---------------------------------------------------------------- dataset.xlsx
+
 def write_excel(reports: pd.DataFrame, path: Path) -> None:
     """One sheet per table, Chinese headers, one row per report; a sheet explaining every field."""
+    _write_workbook(path, list(reports.columns), len(reports), lambda columns: iter([reports[columns]]))
+
+
+def write_excel_from_parquet(reports_parquet: Path, path: Path) -> None:
+    """`write_excel` of OUT/reports.parquet, read a few columns and rows at a time."""
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(reports_parquet)
+
+    def batches(columns: list[str]) -> Iterator[pd.DataFrame]:
+        for batch in source.iter_batches(EXCEL_BATCH_ROWS, columns=columns):
+            yield batch.to_pandas()
+
+    _write_workbook(path, list(source.schema_arrow.names), source.metadata.num_rows, batches)
+
+
+def _write_workbook(path: Path, columns: list[str], n_reports: int,
+                    batches: Callable[[list[str]], Iterator[pd.DataFrame]]) -> None:
+    """The workbook from `batches(columns)`, which yields the reports table's rows in pieces."""
+    from openpyxl import Workbook
+
     field_defs = fields()
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for sheet, prefix in SHEETS:
-            ids = [f for f in field_defs if f.startswith(prefix) and f in reports and reports[f].notna().any()]
-            if not ids and not reports.empty:
-                continue
-            frame = reports[ID_COLUMNS + ids].rename(columns={f: _header(field_defs[f]) for f in ids})
-            frame.to_excel(xl, sheet_name=sheet, index=False, freeze_panes=(1, 3))
-        meta = [c for c in reports.columns if c not in field_defs]
-        reports[meta].to_excel(xl, sheet_name="报告 reports", index=False, freeze_panes=(1, 1))
-        pd.DataFrame([{"field": f.id, "label_zh": f.label_zh, "unit": f.unit, "type": f.type,
-                       "template": f.template, "description": f.description} for f in field_defs.values()]
-                     ).to_excel(xl, sheet_name="字段 fields", index=False)
+    filled = _filled_columns([f for f in field_defs if f in columns], batches)
+    book = Workbook(write_only=True)  # rows go to disk as they are appended
+    for sheet, prefix in SHEETS:
+        ids = [f for f in field_defs if f.startswith(prefix) and f in filled]
+        if not ids and n_reports:
+            continue
+        headers = ID_COLUMNS + [_header(field_defs[f]) for f in ids]
+        _append_sheet(book, sheet, headers, "D2", _rows(batches(ID_COLUMNS + ids)))
+    meta = [c for c in columns if c not in field_defs]
+    _append_sheet(book, "报告 reports", meta, "B2", _rows(batches(meta)))
+    about = ([f.id, f.label_zh, f.unit, f.type, f.template, f.description] for f in field_defs.values())
+    _append_sheet(book, "字段 fields", ["field", "label_zh", "unit", "type", "template", "description"], None,
+                  about)
+    book.save(path)
+
+
+def _filled_columns(columns: list[str], batches) -> set[str]:
+    """The columns with at least one value: a table's sheet is left out when it has none."""
+    filled: set[str] = set()
+    for frame in batches(columns):
+        filled.update(frame.columns[frame.notna().any().to_numpy()])
+    return filled
+
+
+def _append_sheet(book, title: str, headers: list[str], freeze: str | None, rows: Iterable[list]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet(title)
+    if freeze:
+        sheet.freeze_panes = freeze  # header row, and the id columns of the table sheets
+    bold = Font(bold=True)
+    sheet.append([_bold(WriteOnlyCell(sheet, value=h), bold) for h in headers])
+    for row in rows:
+        sheet.append(row)
+
+
+def _bold(cell, font):
+    cell.font = font
+    return cell
+
+
+def _rows(frames: Iterable[pd.DataFrame]) -> Iterator[list]:
+    """Plain Python values, a missing one as None (an empty cell)."""
+    for frame in frames:
+        cells = frame.astype(object).where(frame.notna(), None)
+        yield from (list(row) for row in cells.itertuples(index=False, name=None))
 
 
 def _header(f) -> str:

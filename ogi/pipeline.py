@@ -28,11 +28,15 @@ import extract
 from extract.model import ExtractError
 from normalize.report import Report, normalize
 
-from .dataset import Dataset, frames
+from .dataset import TEXT, Dataset, frames, table_dtypes
 
 log = logging.getLogger(__name__)
 
 SKIP_NAMES = (".truth.json", ".DS_Store", "Thumbs.db", "desktop.ini")
+# Reports per piece when the dataset is written from the cache: the end of a build holds one
+# piece (~0.3 MB per report in frames and Report objects: ~270 MB peak at 250, ~350 MB at 500, the
+# same speed), however large the batch.
+CHUNK_REPORTS = 250
 
 
 @dataclass
@@ -90,16 +94,37 @@ def build(paths: Iterable[str | os.PathLike]) -> Dataset:
 def assemble(results: Iterable[tuple[str, Report | Failure]]) -> Dataset:
     """(source, result) pairs in source order → a Dataset; a repeated file content is kept once."""
     reports, failures = [], []
+    for result in deduplicated(results):
+        (failures if isinstance(result, Failure) else reports).append(result)
+    return frames(reports, failures)
+
+
+def deduplicated(results: Iterable[tuple[str, Report | Failure]]) -> Iterator[Report | Failure]:
+    """The results in order, a Report whose file content came earlier turned into a `dedupe` Failure.
+
+    Only each content hash and its first source are kept (a few hundred bytes per report, ~30 MB
+    for 100,000), so this works on a stream and across the pieces of `chunks`.
+    """
     seen: dict[str, str] = {}
     for source, result in results:
-        if isinstance(result, Failure):
-            failures.append(result)
-        elif result.sha256 in seen:
-            failures.append(Failure(source, "dedupe", f"same file content as {seen[result.sha256]}; skipped"))
-        else:
-            seen[result.sha256] = source
-            reports.append(result)
-    return frames(reports, failures)
+        if not isinstance(result, Failure):
+            if result.sha256 in seen:
+                result = Failure(source, "dedupe", f"same file content as {seen[result.sha256]}; skipped")
+            else:
+                seen[result.sha256] = source
+        yield result
+
+
+def chunks(results: Iterable[tuple[str, Report | Failure]], size: int = CHUNK_REPORTS) -> Iterator[Dataset]:
+    """`assemble` by pieces: one Dataset per `size` reports (and the failures among them), in order."""
+    reports, failures = [], []
+    for result in deduplicated(results):
+        (failures if isinstance(result, Failure) else reports).append(result)
+        if len(reports) >= size:
+            yield frames(reports, failures)
+            reports, failures = [], []
+    if reports or failures:
+        yield frames(reports, failures)
 
 
 # ---------------------------------------------------------------- at scale: parallel, cached, resumable
@@ -192,11 +217,28 @@ def _sniff_head(path: str) -> str | None:
 
 
 def dataset_from_cache(sources: list[str], out: str | os.PathLike) -> Dataset:
-    """The Dataset of `sources`, in their order, from the results stored in OUT/cache.sqlite."""
+    """The Dataset of `sources`, in their order, from the results stored in OUT/cache.sqlite (in memory)."""
+    return assemble(cached_results(sources, out))
+
+
+def cached_results(sources: list[str], out: str | os.PathLike) -> Iterator[tuple[str, Report | Failure]]:
+    """(source, stored result) in the order of `sources`, unpickled one at a time."""
     from .cache import CACHE_NAME, Cache
 
     with Cache(Path(out) / CACHE_NAME) as cache:
-        return assemble((source, _cached_result(cache, source)) for source in sources)
+        for source in sources:
+            yield source, _cached_result(cache, source)
+
+
+def write_from_cache(sources: list[str], out: str | os.PathLike, chunk_size: int = CHUNK_REPORTS) -> dict:
+    """Write OUT's dataset files from the cache piece by piece (ogi/output.py); returns the counts.
+
+    The same files as `write_dataset(dataset_from_cache(sources, out), out)`, but memory stays
+    that of one piece of `chunk_size` reports however many sources there are.
+    """
+    from .output import write_dataset_chunks
+
+    return write_dataset_chunks(chunks(cached_results(sources, out), chunk_size), out)
 
 
 # ---------------------------------------------------------------- skipping an unchanged rewrite
@@ -216,11 +258,14 @@ def outputs_up_to_date(state: str, out: str | os.PathLike) -> dict | None:
     """The counts recorded with `state` if OUT's files were last written from exactly that state."""
     from .cache import CACHE_NAME, Cache
 
-    if not all((Path(out) / name).exists() for name in OUTPUT_FILES):
-        return None
     with Cache(Path(out) / CACHE_NAME) as cache:
         recorded = cache.get_meta("outputs")
-    return recorded["counts"] if recorded and recorded.get("state") == state else None
+    if not recorded or recorded.get("state") != state:
+        return None
+    counts = recorded["counts"]
+    # a batch too large for a workbook has none (output.EXCEL_MAX_REPORTS)
+    expected = [name for name in OUTPUT_FILES if not (name == "dataset.xlsx" and counts.get("excel_skipped"))]
+    return counts if all((Path(out) / name).exists() for name in expected) else None
 
 
 def record_outputs(state: str, out: str | os.PathLike, counts: dict) -> None:
@@ -309,23 +354,60 @@ def write_partitioned(dataset: Dataset, out: str | os.PathLike, name: str = "val
     with `pd.read_parquet(folder, dtype_backend="numpy_nullable")` (or pyarrow,
     DuckDB, dask.dataframe) to get the nullable integer columns back.
     """
+    keys = _partition_keys(dataset.reports)
+    return _write_partitions([_keyed(dataset.values, keys)], out, name)
+
+
+def write_partitioned_from_files(out: str | os.PathLike, name: str = "values_by_year",
+                                 batch_rows: int = 200_000) -> Path:
+    """`write_partitioned` from OUT/values.parquet and OUT/reports.parquet, a batch of rows at a time."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    keys = _partition_keys(pd.read_parquet(Path(out) / "reports.parquet", columns=list(PARTITION_KEYS)))
+    values = pq.ParquetFile(Path(out) / "values.parquet")
+    return _write_partitions((_keyed(batch.to_pandas(), keys) for batch in values.iter_batches(batch_rows)),
+                             out, name)
+
+
+PARTITION_KEYS = ("report_id", "year", "province")
+
+
+def _partition_keys(reports):
+    return reports[list(PARTITION_KEYS)].drop_duplicates("report_id")
+
+
+def _keyed(values, keys):
+    """A piece of `values` with its reports' year and province, as an Arrow table of the fixed schema."""
     import pyarrow as pa
+
+    return pa.Table.from_pandas(values.merge(keys, on="report_id", how="left"), schema=_partitioned_schema(),
+                                preserve_index=False)
+
+
+def _partitioned_schema():
+    # without pandas' schema metadata: it would declare year as Int64 while the partition folders
+    # make it a dictionary column, and pd.read_parquet(folder) would fail on the mismatch
+    from .output import arrow_schema
+
+    return arrow_schema({**table_dtypes("values"), "year": "Int64", "province": TEXT}).remove_metadata()
+
+
+def _write_partitions(tables: Iterable, out: str | os.PathLike, name: str) -> Path:
+    """Arrow tables (in order) → OUT/<name>/year=…/province=…/part-0.parquet, swapped in whole."""
     import pyarrow.dataset as pads
 
     target = Path(out) / name
-    keys = dataset.reports[["report_id", "year", "province"]].drop_duplicates("report_id")
-    values = dataset.values.merge(keys, on="report_id", how="left")
-    # without pandas' schema metadata: it would declare year as Int64 while the partition folders
-    # make it a dictionary column, and pd.read_parquet(folder) would fail on the mismatch
-    table = pa.Table.from_pandas(values, preserve_index=False).replace_schema_metadata(None)
     fresh = target.with_name(f".{name}.new")
     old = target.with_name(f".{name}.old")
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
+    batches = (batch for table in tables for batch in table.to_batches())
     # pyarrow URI-encodes the folder names (province=%E6%B1%9F…); pyarrow/pandas readers decode them
-    pads.write_dataset(table, fresh, format="parquet", partitioning=["year", "province"],
-                       partitioning_flavor="hive", basename_template="part-{i}.parquet",
-                       existing_data_behavior="overwrite_or_ignore")
+    pads.write_dataset(batches, fresh, schema=_partitioned_schema(), format="parquet",
+                       partitioning=["year", "province"], partitioning_flavor="hive",
+                       basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore",
+                       preserve_order=True)
     if target.exists():
         target.rename(old)
     fresh.rename(target)

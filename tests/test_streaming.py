@@ -1,0 +1,160 @@
+"""The end of `ogi build` streams: written from the cache piece by piece, the files are those of the
+in-memory path (`write_dataset(build(paths))`), whatever the piece size."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from data import SAMPLES_DIR
+from normalize.schema import fields
+from ogi.cache import pipeline_version
+from ogi.dataset import TABLES, frames, table_dtypes, text_dtype
+from ogi.output import ID_COLUMNS, SHEETS, _header, write_dataset, write_dataset_chunks
+from ogi.pipeline import (build, chunks, iter_sources, process, update_cache, BuildOptions, write_from_cache,
+                          write_partitioned, write_partitioned_from_files)
+
+PARQUET = ("reports", "values", "statements")
+CSV = ("reports", "values", "statements", "errors")
+DUPLICATE = "zz-copy-of-gen-2019-basic.docx"  # sorts last: its original is in the first piece
+
+
+@pytest.fixture(autouse=True)
+def fixed_pipeline_version(monkeypatch):
+    """Others may edit extract/ or normalize/ meanwhile; that must not invalidate the cache mid-test."""
+    monkeypatch.setenv("OGI_PIPELINE_VERSION", "test-streaming")
+    pipeline_version.cache_clear()
+    yield
+    pipeline_version.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """The samples, a copy of one of them (same content, later in the batch) and a file that fails."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for sample in sorted(SAMPLES_DIR.glob("*.docx")):
+        shutil.copy(sample, folder / sample.name)
+    shutil.copy(SAMPLES_DIR / "gen-2019-basic.docx", folder / DUPLICATE)
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 not a zip")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("in-memory")
+    write_dataset(build([str(corpus)]), out)
+    return out
+
+
+def streamed(corpus: Path, out: Path, chunk_size: int) -> dict:
+    sources, _ = update_cache([str(corpus)], out, BuildOptions(jobs=0))
+    return write_from_cache(sources, out, chunk_size=chunk_size)
+
+
+def assert_same_files(out: Path, expected: Path) -> None:
+    for name in PARQUET:
+        assert_frame_equal(pd.read_parquet(out / f"{name}.parquet"), pd.read_parquet(expected / f"{name}.parquet"),
+                           obj=name)
+    for name in CSV:
+        assert (out / f"{name}.csv").read_bytes() == (expected / f"{name}.csv").read_bytes(), name
+    for sheet, frame in pd.read_excel(expected / "dataset.xlsx", sheet_name=None).items():
+        assert_frame_equal(pd.read_excel(out / "dataset.xlsx", sheet_name=sheet), frame, obj=sheet)
+
+
+@pytest.mark.parametrize("chunk_size", [2, 500])
+def test_streamed_files_are_those_of_the_in_memory_path(corpus, reference, tmp_path, chunk_size):
+    counts = streamed(corpus, tmp_path, chunk_size)
+    assert counts == {"read": 6, "failed": 2, "values": len(pd.read_parquet(reference / "values.parquet"))}
+    assert_same_files(tmp_path, reference)
+    errors = pd.read_csv(tmp_path / "errors.csv", encoding="utf-8-sig")
+    dedupe = errors[errors["stage"] == "dedupe"]
+    assert list(dedupe["source"].map(lambda s: Path(s).name)) == [DUPLICATE]   # across pieces
+    assert (tmp_path / "errors.csv").read_bytes().count(b"\xef\xbb\xbf") == 1  # one BOM, one header
+    assert (tmp_path / "values.csv").read_text(encoding="utf-8-sig").count("report_id,source,field") == 1
+
+
+def test_pieces_of_two_cross_boundaries_and_hold_an_all_empty_text_column(corpus):
+    """The conditions the test above must exercise with chunk_size=2, checked, not assumed."""
+    pieces = list(chunks(((s, process(s)) for s in iter_sources([str(corpus)])), 2))
+    assert len(pieces) >= 3
+    text = [c for c, dtype in table_dtypes("reports").items() if dtype == "text"]
+    assert any(piece.reports[c].isna().all() for piece in pieces for c in text)
+    for piece in pieces:  # every piece has the contract's dtypes, empty columns included
+        for name in TABLES:
+            dtypes = table_dtypes(name)
+            assert list(getattr(piece, name).columns) == list(dtypes)
+            for col, dtype in dtypes.items():
+                assert getattr(piece, name)[col].dtype == (text_dtype() if dtype == "text" else dtype), (name, col)
+
+
+def test_parquet_types_do_not_depend_on_the_piece(corpus, tmp_path):
+    import pyarrow.parquet as pq
+
+    streamed(corpus, tmp_path, 2)
+    reference = tmp_path / "one-piece"
+    write_dataset_chunks([frames([], [])], reference)   # nothing at all: the types come from the contract
+    for name in PARQUET:
+        assert pq.read_schema(tmp_path / f"{name}.parquet").equals(pq.read_schema(reference / f"{name}.parquet"))
+
+
+def test_an_empty_dataset_has_headers_and_every_sheet(tmp_path):
+    counts = write_dataset_chunks(iter(()), tmp_path)
+    assert counts == {"read": 0, "failed": 0, "values": 0}
+    assert (tmp_path / "errors.csv").read_text(encoding="utf-8-sig") == "source,stage,reason\n"
+    assert list(pd.read_parquet(tmp_path / "values.parquet").columns) == list(table_dtypes("values"))
+    assert list(pd.read_excel(tmp_path / "dataset.xlsx", sheet_name=None)) == \
+        [s for s, _ in SHEETS] + ["报告 reports", "字段 fields"]
+
+
+def test_workbook_has_the_sheets_and_headers_of_pandas_to_excel(reference, tmp_path):
+    """The previous writer (pandas.ExcelWriter, whole frame) as the reference for the write-only one."""
+    reports = pd.read_parquet(reference / "reports.parquet")
+    field_defs = fields()
+    expected = {}
+    for sheet, prefix in SHEETS:
+        ids = [f for f in field_defs if f.startswith(prefix) and reports[f].notna().any()]
+        if ids:
+            expected[sheet] = reports[ID_COLUMNS + ids].rename(columns={f: _header(field_defs[f]) for f in ids})
+    expected["报告 reports"] = reports[[c for c in reports.columns if c not in field_defs]]
+    old = tmp_path / "old.xlsx"
+    with pd.ExcelWriter(old, engine="openpyxl") as xl:
+        for sheet, frame in expected.items():
+            frame.to_excel(xl, sheet_name=sheet, index=False)
+    got = pd.read_excel(reference / "dataset.xlsx", sheet_name=None)
+    assert list(got) == list(expected) + ["字段 fields"]
+    for sheet in expected:
+        assert_frame_equal(got[sheet], pd.read_excel(old, sheet_name=sheet), obj=sheet)
+
+
+def test_too_many_reports_for_a_workbook_skip_it(corpus, tmp_path):
+    (tmp_path / "dataset.xlsx").write_bytes(b"an older workbook")
+    sources, _ = update_cache([str(corpus)], tmp_path, BuildOptions(jobs=0))
+    from ogi.pipeline import cached_results
+
+    counts = write_dataset_chunks(chunks(cached_results(sources, tmp_path), 2), tmp_path, excel_max_reports=5)
+    assert counts["excel_skipped"] and not (tmp_path / "dataset.xlsx").exists()
+
+
+def test_partitions_from_the_files_are_those_of_the_in_memory_dataset(corpus, tmp_path):
+    dataset = build([str(corpus)])
+    write_partitioned(dataset, tmp_path / "memory")
+    write_dataset(dataset, tmp_path / "files")
+    write_partitioned_from_files(tmp_path / "files", batch_rows=100)
+    read = lambda folder: pd.read_parquet(folder / "values_by_year", dtype_backend="numpy_nullable")  # noqa: E731
+    assert_frame_equal(read(tmp_path / "files"), read(tmp_path / "memory"))
+    assert len(read(tmp_path / "files")) == len(dataset.values)
+
+
+def test_research_tables_from_the_trimmed_input_are_those_of_the_whole_dataset(reference):
+    from ogi.cli import _research_input
+    from ogi.dataset import Dataset
+    from ogi.research import research_frames
+
+    whole = Dataset(*(pd.read_parquet(reference / f"{name}.parquet") for name in PARQUET), errors=None)
+    trimmed = _research_input(str(reference))
+    assert len(trimmed.reports.columns) < len(whole.reports.columns) / 4
+    for name, frame in research_frames(trimmed).items():
+        assert_frame_equal(frame, research_frames(whole)[name], obj=name)
