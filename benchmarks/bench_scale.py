@@ -122,15 +122,17 @@ def run(corpus: Path, out: Path, *args: str) -> dict:
     total = float(re.search(r"([\d.]+)s →", line)[1])
     bounds = [("reading", seconds - total + reading)]
     for phase, names in PHASE_ENDS:
-        written = [out / name for name in names if (out / name).exists()]
-        if written:
-            bounds.append((phase, written[0].stat().st_mtime - start_wall))
+        ends = [(out / name).stat().st_mtime - start_wall for name in names if (out / name).exists()]
+        if ends and ends[0] > bounds[-1][1]:  # a file this run wrote (an unchanged rerun writes none)
+            bounds.append((phase, ends[0]))
     result = {"seconds": round(seconds, 1), "reading_seconds": reading,
-              "peak_rss_mb": round(max((rss for _, rss in samples), default=0) / 2**20)}
+              "peak_rss_mb": round(max((tree for _, tree, _ in samples), default=0) / 2**20)}
     begin = 0.0
     for phase, end in bounds:
-        inside = [rss for t, rss in samples if begin < t <= end]
-        result[f"{phase}_peak_rss_mb"] = round(max(inside, default=0) / 2**20)
+        inside = [(tree, main) for t, tree, main in samples if begin < t <= end]
+        result[f"{phase}_peak_rss_mb"] = round(max((tree for tree, _ in inside), default=0) / 2**20)
+        # the main process alone: the tree also holds the forkserver, and workers still exiting
+        result[f"{phase}_main_peak_rss_mb"] = round(max((main for _, main in inside), default=0) / 2**20)
         result[f"{phase}_seconds"] = round(end - begin, 1)
         begin = end
     return {**result, "summary": line, **counts}
@@ -141,14 +143,14 @@ def _read_back(f) -> str:
     return f.read()
 
 
-def _watch_rss(proc: subprocess.Popen, start: float) -> list[tuple[float, int]]:
-    """(seconds since start, RSS of the whole process tree) every 0.1 s until the process ends."""
+def _watch_rss(proc: subprocess.Popen, start: float) -> list[tuple[float, int, int]]:
+    """(seconds since start, RSS of the whole process tree, of the main process) every 0.1 s until it ends."""
     root = psutil.Process(proc.pid)
     samples = []
     while proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
-            samples.append((time.perf_counter() - start, sum(_rss(p) for p in tree)))
+            samples.append((time.perf_counter() - start, sum(_rss(p) for p in tree), _rss(root)))
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.1)
