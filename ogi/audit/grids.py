@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .model import records
+
 TABLE_NAMES = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
                "t4": "表四 政府信息公开行政复议、行政诉讼情况"}
 
@@ -37,32 +39,58 @@ def _s(v) -> str:
     return " ".join(str(v).split())
 
 
-def grids(values: pd.DataFrame) -> dict[str, Grid]:
-    """Canonical table → Grid, for one report's `values` rows."""
-    out: dict[str, Grid] = {}
-    if values is None or not len(values):
-        return out
-    vals = values[values["kind"].astype(str) != "derived"].copy()
-    vals = vals[vals["row"].notna() & vals["col"].notna()]
-    vals["t"] = vals["field"].astype(str).str.split(".").str[0]
-    vals["tbl"] = vals["table"].fillna(-1).astype(int)
-    for t, part in vals.groupby("t", sort=True):
-        cols = sorted({int(c) for c in part["col"]})
-        slot = {c: i for i, c in enumerate(cols)}
-        grid = Grid(t, len(cols))
-        last_header = None
-        for (_, _), row in part.sort_values(["tbl", "row", "col"]).groupby(["tbl", "row"], sort=False):
-            records = row.to_dict("records")
-            cells = {slot[int(r["col"])]: (_s(r["raw"]), str(r["field"])) for r in records}
-            header = [""] * len(cols)
-            for r in records:
-                header[slot[int(r["col"])]] = _s(r.get("col_label"))
-            shown = [h for h in header if h]
-            key = tuple(header) if shown else None
-            gr = GridRow(_s(records[0].get("row_label")), cells)
-            if key is not None and key != last_header:
-                gr.header = header
-                last_header = key
-            grid.rows.append(gr)
-        out[t] = grid
+def records_by_report(values: pd.DataFrame) -> dict[str, list[dict]]:
+    """`values` as plain records grouped by report, converted once for every grid drawn."""
+    out: dict[str, list[dict]] = {}
+    for r in records(values) if len(values) else []:
+        out.setdefault(str(r["report_id"]), []).append(r)
     return out
+
+
+def grids(records: list[dict] | None) -> dict[str, Grid]:
+    """Canonical table → Grid, for one report's `values` records (see records_by_report).
+
+    Plain Python: a pandas groupby per printed row made this the slowest step
+    of the whole audit.
+    """
+    out: dict[str, Grid] = {}
+    if not records:
+        return out
+    by_table: dict[str, list[dict]] = {}
+    for r in records:
+        if str(r["kind"]) == "derived" or _missing(r["row"]) or _missing(r["col"]):
+            continue
+        by_table.setdefault(str(r["field"]).split(".")[0], []).append(r)
+    for t in sorted(by_table):
+        out[t] = _grid(t, by_table[t])
+    return out
+
+
+def _grid(t: str, records: list[dict]) -> Grid:
+    cols = sorted({int(r["col"]) for r in records})
+    slot = {c: i for i, c in enumerate(cols)}
+    rows: dict[tuple[int, int], list[dict]] = {}
+    for r in sorted(records, key=lambda r: (_table_index(r), int(r["row"]), int(r["col"]))):
+        rows.setdefault((_table_index(r), int(r["row"])), []).append(r)
+    grid = Grid(t, len(cols))
+    last_header = None
+    for row in rows.values():
+        cells = {slot[int(r["col"])]: (_s(r["raw"]), str(r["field"])) for r in row}
+        header = [""] * len(cols)
+        for r in row:
+            header[slot[int(r["col"])]] = _s(r.get("col_label"))
+        key = tuple(header) if any(header) else None
+        grid_row = GridRow(_s(row[0].get("row_label")), cells)
+        if key is not None and key != last_header:
+            grid_row.header = header
+            last_header = key
+        grid.rows.append(grid_row)
+    return grid
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _table_index(r: dict) -> int:
+    return -1 if _missing(r["table"]) else int(r["table"])

@@ -16,7 +16,7 @@ from html import escape
 import pandas as pd
 
 from .catalogue import catalogue, rule_order
-from .grids import TABLE_NAMES, grids
+from .grids import TABLE_NAMES, grids, records_by_report
 from .identity import agency_key
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -153,7 +153,7 @@ def _options(values, label: str, attr: dict | None = None) -> str:
 
 def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, summary: pd.DataFrame) -> str:
     meta = {str(r["report_id"]): r for r in reports.to_dict("records")}
-    by_report = {str(k): g for k, g in values.groupby(values["report_id"].astype(str))} if len(values) else {}
+    by_report = records_by_report(values)
     # agency key → reports (in year order) → findings
     agencies: dict[str, dict] = {}
     for f in findings.to_dict("records"):

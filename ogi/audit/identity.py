@@ -80,7 +80,7 @@ def index(reports: list[Report]) -> dict[tuple[str, int], Report]:
             continue
         key = (agency_key(rep.meta), year)
         if key in out:
-            log.warning("two reports for %s %s: %s and %s; cross-year rules use the first",
+            log.info("two reports for %s %s: %s and %s; cross-year rules use the first",
                         key[0], year, out[key].id, rep.id)
             continue
         out[key] = rep

@@ -19,7 +19,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .grids import TABLE_NAMES, grids
+from .grids import TABLE_NAMES, grids, records_by_report
 from .identity import agency_key
 from .model import FINDING_COLUMNS
 
@@ -111,7 +111,7 @@ def _xlsx(path: Path, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.
     sheets = {t: wb.create_sheet(name.split()[0]) for t, name in TABLE_NAMES.items()}
     lines = {t: 1 for t in sheets}
     order = findings.drop_duplicates("report_id")[["report_id", "agency", "year"]]
-    by_report = {str(k): g for k, g in values.groupby(values["report_id"].astype(str))} if len(values) else {}
+    by_report = records_by_report(values)
     suggestions = findings.groupby(findings["report_id"].astype(str))["suggestion"].apply(
         lambda s: {x.split(" = ")[0]: x for x in s if x})
     for rid, agency, year in order.itertuples(index=False):
