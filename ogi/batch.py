@@ -293,7 +293,8 @@ def _death_reason(w: _Worker) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        hint = " (the system ran out of memory?)" if -code == signal.SIGKILL else ""
+        # a native library (PDFium, onnxruntime) aborts when an allocation fails under the memory limit
+        hint = " (out of memory?)" if -code in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV) else ""
         return f"worker process killed by {name}{hint}"
     return f"worker process died (exit code {code})"
 

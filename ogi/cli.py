@@ -15,6 +15,7 @@ import time
 
 from . import __version__
 
+DEFAULT_MAX_MEMORY_MB = 4096  # a decompression bomb the file checks cannot see stops here, not at the machine's end
 PARTITION_ABOVE = 5000  # reports; keep in step with pipeline.PARTITION_ABOVE (not imported: keeps --help fast)
 START = time.perf_counter()
 
@@ -70,9 +71,9 @@ def _add_scale_flags(build: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                        help="time limit per document; a document past it is stopped and listed in errors.csv "
                             "(default %(default)g; 0 = none)")
-    group.add_argument("--max-memory", type=int, default=None, metavar="MB",
+    group.add_argument("--max-memory", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                        help="address-space limit per worker process; a document that needs more is listed in "
-                            "errors.csv and the worker replaced (default: none)")
+                            "errors.csv and the worker replaced (default %(default)s; 0 = none)")
     group.add_argument("--force", action="store_true", help="ignore the cache and read every file again")
     group.add_argument("--partition", action="store_true",
                        help="also write OUT/values_by_year/year=…/province=…/*.parquet (automatic above "
@@ -88,7 +89,7 @@ def _build(args) -> int:
     from .batch import WorkerStartError
     from .pipeline import BuildOptions, exclusive, update_cache
 
-    options = BuildOptions(jobs=args.jobs, timeout=args.timeout or None, max_memory_mb=args.max_memory,
+    options = BuildOptions(jobs=args.jobs, timeout=args.timeout or None, max_memory_mb=args.max_memory or None,
                            force=args.force, scheduler=args.scheduler, send_bytes=args.send_bytes,
                            progress=not args.quiet)
     with exclusive(args.out):

@@ -67,7 +67,7 @@ def process(path: str) -> Report | Failure:
         log.exception("normalizer failed on %s", path)
         return Failure(path, "normalize", f"unexpected {exc.__class__.__name__}: {exc}")
     if not report.values:
-        return Failure(path, "normalize", "no report tables found (not an annual report, or tables are images)"
+        return Failure(path, "normalize", "not a report: no statistical tables found (or they are images)"
                        + (f"; pages needing OCR: {doc.pages_needing_ocr}" if doc.pages_needing_ocr else ""))
     return report
 
