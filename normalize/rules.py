@@ -32,15 +32,17 @@ class Equation:
         return f"{self.rule}[{self.scope}]"
 
 
-def _t3_rows(template_t3: str) -> list[str]:
+def _t3_rows(template_t3: str | None) -> list[str]:
+    """Table-3 rows of a layout; with the layout unknown, the rows both layouts print."""
     rows: list[str] = []
     for f in fields().values():
-        if f.table == "t3" and f.printed_in(template_t3) and f.row not in rows:
+        printed = f.printed_in(template_t3) if template_t3 else f.template == "both"
+        if f.table == "t3" and printed and f.row not in rows:
             rows.append(f.row)
     return rows
 
 
-def _domain(for_each: str, template_t3: str) -> tuple[str, list[str]]:
+def _domain(for_each: str, template_t3: str | None) -> tuple[str, list[str]]:
     if for_each == "col":
         return "col", list(T3_COLUMNS)
     if for_each == "row":
@@ -57,14 +59,16 @@ def _side(text: str) -> tuple[str, ...]:
 def equations(template_t3: str | None) -> list[Equation]:
     """Every equation that applies to a report whose table 3 has this layout.
 
-    Table-4 rules apply whatever the layout; table-3 rules need it known.
+    Table-4 rules apply whatever the layout. With the table-3 layout unknown
+    (its （六） rows not read), only the rules both layouts share apply, over
+    the rows both print: R4 needs to know which （六） rows to sum.
     """
     out: list[Equation] = []
     for rule in rules():
         uses_t3 = "t3." in rule["equation"]
-        if uses_t3 and (template_t3 is None or rule["template"] not in ("both", template_t3)):
+        if uses_t3 and rule["template"] not in ("both", template_t3):
             continue
-        name, domain = _domain(rule["for_each"], template_t3 or "2021")
+        name, domain = _domain(rule["for_each"], template_t3)
         lhs, rhs = rule["equation"].split("=")
         for item in domain:
             expand = lambda side: _side(side.replace("{" + name + "}", item))  # noqa: E731
