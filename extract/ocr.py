@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import cluster_means
 from .model import Block, Cell, ExtractError, Paragraph, Table
 
 log = logging.getLogger(__name__)
@@ -511,17 +512,6 @@ def _segments(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, float]
     return out
 
 
-def _cluster(positions: list[float], tol: float) -> list[int]:
-    """Positions closer than `tol` are one line; returns their rounded means."""
-    out: list[list[float]] = []
-    for p in sorted(positions):
-        if out and p - out[-1][-1] <= tol:
-            out[-1].append(p)
-        else:
-            out.append([p])
-    return [int(round(sum(g) / len(g))) for g in out]
-
-
 def _find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> list[_Grid]:
     """Each connected frame of ruling lines with at least 2×2 slots is a table grid."""
     cv2 = _cv2()
@@ -548,8 +538,8 @@ def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> _Grid |
     tol = max(3.0, dpi * 0.03)
     hsegs, vsegs = _ruling_segments(_segments(hmask, horizontal=True), _segments(vmask, horizontal=False), tol,
                                    dpi * 0.2)
-    ys = _cluster([p for _, _, p in hsegs], tol)
-    xs = _cluster([p for _, _, p in vsegs], tol)
+    ys = [int(round(y)) for y in cluster_means([p for _, _, p in hsegs], tol)]
+    xs = [int(round(x)) for x in cluster_means([p for _, _, p in vsegs], tol)]
     if len(xs) < 2 or len(ys) < 2 or (len(xs) < 3 and len(ys) < 3):
         return None                      # a box around a paragraph, not a table
     n_rows, n_cols = len(ys) - 1, len(xs) - 1

@@ -34,6 +34,7 @@ from pdfplumber.table import (TableSettings, cells_to_tables, edges_to_intersect
                               merge_edges)
 from pdfplumber.utils import cluster_objects, extract_text, filter_edges
 
+from extract.geometry import cluster_means
 from extract.model import BBox, Cell, Document, ExtractError, Paragraph, Table
 
 log = logging.getLogger(__name__)
@@ -738,8 +739,8 @@ def _tables_on_page(page) -> list[PageTable]:
 
 def _has_holes(boxes: list[BBox]) -> bool:
     """Slots of the table's ruling grid that no cell covers: a rule is missing somewhere."""
-    xs = _clusters([b[0] for b in boxes] + [b[2] for b in boxes], SNAP)
-    ys = _clusters([b[1] for b in boxes] + [b[3] for b in boxes], SNAP)
+    xs = cluster_means([b[0] for b in boxes] + [b[2] for b in boxes], SNAP)
+    ys = cluster_means([b[1] for b in boxes] + [b[3] for b in boxes], SNAP)
     covered = sum((_index(xs, b[2]) - _index(xs, b[0])) * (_index(ys, b[3]) - _index(ys, b[1]))
                   for b in boxes)
     return covered < (len(xs) - 1) * (len(ys) - 1)
@@ -777,8 +778,8 @@ def _page_table(boxes_and_texts: list[tuple[BBox, str, bool]], page_number: int,
     cells = _drop_empty_edge_rows(cells)
     if not cells:
         return None
-    xs = _clusters([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], SNAP)
-    ys = _clusters([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells], SNAP)
+    xs = cluster_means([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], SNAP)
+    ys = cluster_means([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells], SNAP)
     if len(xs) < 3 and not any(NUMBER.match(c.text) for c in cells):
         return None                      # a framed paragraph, not a grid
     if len(xs) < 2 or len(ys) < 2:
@@ -803,17 +804,6 @@ def _drop_empty_edge_rows(cells: list[PlacedCell]) -> list[PlacedCell]:
         if not changed:
             return cells
     return cells
-
-
-def _clusters(values: list[float], tol: float) -> list[float]:
-    """Distinct coordinates, values within `tol` of the previous one merged (their mean)."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(group) / len(group) for group in out]
 
 
 def _index(coords: list[float], value: float) -> int:
@@ -878,7 +868,7 @@ def _append_part(build: TableBuild, part: PageTable) -> None:
     drop a repeated header and glue a label cut by the page break onto the cell above."""
     last = build.parts[-1]
     shift = (build.y_offset + last.bbox[3]) - part.bbox[1]
-    xs = _clusters(build.xs + part.xs, STITCH_SNAP)
+    xs = cluster_means(build.xs + part.xs, STITCH_SNAP)
     cells = [(c, (_snap(b[0], xs), b[1], _snap(b[2], xs), b[3])) for c, b in build.cells]
     new = [(c, (_snap(c.bbox[0], xs), c.bbox[1] + shift, _snap(c.bbox[2], xs), c.bbox[3] + shift))
            for c in part.cells]
@@ -894,7 +884,7 @@ def _snap(value: float, xs: list[float]) -> float:
 
 
 def _rows_of(cells: list[tuple[PlacedCell, BBox]]) -> list[list[tuple[PlacedCell, BBox]]]:
-    tops = _clusters([b[1] for _, b in cells], SNAP)
+    tops = cluster_means([b[1] for _, b in cells], SNAP)
     rows: list[list[tuple[PlacedCell, BBox]]] = [[] for _ in tops]
     for cell in cells:
         rows[_index(tops, cell[1][1])].append(cell)
@@ -1002,7 +992,7 @@ def _fold_into_above(old, above, cell: PlacedCell, box: BBox) -> None:
 
 def _table_from_build(build: TableBuild, index: int) -> Table:
     xs = build.xs
-    ys = _clusters([b[1] for _, b in build.cells] + [b[3] for _, b in build.cells], SNAP)
+    ys = cluster_means([b[1] for _, b in build.cells] + [b[3] for _, b in build.cells], SNAP)
     cells: list[Cell] = []
     for placed, (x0, top, x1, bottom) in build.cells:
         col, row = _index(xs, x0), _index(ys, top)

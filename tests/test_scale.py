@@ -28,12 +28,8 @@ FRAMES = ("reports", "values", "statements")
 
 
 @pytest.fixture(autouse=True)
-def fixed_pipeline_version(monkeypatch):
-    """Others may edit extract/ or normalize/ while this runs; that must not invalidate a rerun's cache."""
-    monkeypatch.setenv("OGI_PIPELINE_VERSION", "test-scale")
-    pipeline_version.cache_clear()
-    yield
-    pipeline_version.cache_clear()
+def _pinned_version(fixed_pipeline_version):
+    pass
 
 
 @pytest.fixture(scope="module")

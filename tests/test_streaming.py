@@ -23,12 +23,8 @@ DUPLICATE = "zz-copy-of-gen-2019-basic.docx"  # sorts last: its original is in t
 
 
 @pytest.fixture(autouse=True)
-def fixed_pipeline_version(monkeypatch):
-    """Others may edit extract/ or normalize/ meanwhile; that must not invalidate the cache mid-test."""
-    monkeypatch.setenv("OGI_PIPELINE_VERSION", "test-streaming")
-    pipeline_version.cache_clear()
-    yield
-    pipeline_version.cache_clear()
+def _pinned_version(fixed_pipeline_version):
+    pass
 
 
 @pytest.fixture(scope="module")
