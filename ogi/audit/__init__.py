@@ -14,18 +14,25 @@ data/. One module per rule family:
 - structure   R11
 triage decides each finding's cause (extraction or report) and the minimal
 correction; outputs writes the files.
+
+audit_dir never holds the dataset: it audits whole agencies a chunk at a
+time (chunks.py), keeps only the findings, and streams audit.xlsx/html from
+them and a temp file of the flagged reports' tables. run_audit/write_audit
+are the same rules and writers on in-memory tables.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import arithmetic, counts, crossyear, identity, structure, template, text
 from .catalogue import catalogue, rule_order
-from .model import FINDING_COLUMNS, build_reports, empty_findings
-from .outputs import write_audit
+from .chunks import CHUNK_REPORTS, VALUES_UNUSED, Chunk, Table, plan, read_keys, system_memory_pool
+from .model import FINDING_COLUMNS, Report, build_reports, empty_findings
+from .outputs import GridStore, report_meta, write_audit, write_files
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +41,18 @@ __all__ = ["run_audit", "write_audit", "audit_dir", "FINDING_COLUMNS", "catalogu
 FAMILIES = (arithmetic, counts, crossyear, text, template, structure)
 
 
-def _statements_by_report(statements: pd.DataFrame | None, reports: pd.DataFrame) -> dict[str, list[dict]]:
+def _statements_by_report(statements: pd.DataFrame | None, reports: pd.DataFrame,
+                          derive: bool | None = None) -> dict[str, list[dict]]:
+    """report_id → its statements; derived from the reports' section texts when there is no table.
+
+    `derive` is decided by the caller when `statements` is one chunk of a
+    table: a chunk with no rows must not fall back to the texts.
+    """
+    if derive is None:
+        derive = statements is None or not len(statements)
     out: dict[str, list[dict]] = {}
-    if statements is not None and len(statements):
-        for r in statements.to_dict("records"):
+    if not derive:
+        for r in statements.to_dict("records") if statements is not None else []:
             out.setdefault(str(r["report_id"]), []).append(r)
         return out
     # No statements table: derive them from the section texts the reports table holds.
@@ -50,19 +65,10 @@ def _statements_by_report(statements: pd.DataFrame | None, reports: pd.DataFrame
     return out
 
 
-def run_audit(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFrame | None = None,
-              previous: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """All findings of the reports in (reports, values), one row per finding (FINDING_COLUMNS).
-
-    `previous` is an earlier dataset's (reports, values): its reports are only
-    compared with (R7/R8), never audited themselves. A dataset that holds
-    several years of an agency pairs them by itself.
-    """
-    current = build_reports(reports, values)
-    earlier = build_reports(*previous) if previous is not None else {}
+def _check(current: dict[str, Report], earlier: dict[str, Report], said: dict[str, list[dict]]) -> list[dict]:
+    """Finding rows of the `current` reports (unsorted); `earlier` only to compare with."""
     pool = {**earlier, **current}
     by_key = identity.index(list(current.values()) + [r for k, r in earlier.items() if k not in current])
-    said = _statements_by_report(statements, reports)
     rows = []
     for rep in current.values():
         prev = identity.previous_year(rep, by_key)
@@ -73,10 +79,21 @@ def run_audit(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFr
                 log.exception("%s: %s failed", rep.id, family.__name__)
                 continue
             rows.extend(f.row() for f in found)
+    return rows
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
     if not rows:
         return empty_findings()
     df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     df["year"] = df["year"].astype("Int64")
+    return df
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    """The findings' one order: agency, year, report, rule, severity (stable within a report)."""
+    if not len(df):
+        return empty_findings()
     severity = {"error": 0, "warning": 1, "info": 2}
     df = df.assign(_r=df["rule"].map(rule_order), _s=df["severity"].map(severity))
     df = df.sort_values(["agency", "year", "report_id", "_r", "_s", "check"], kind="stable")
@@ -84,24 +101,90 @@ def run_audit(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFr
     return df.drop(columns=["_r", "_s"]).reset_index(drop=True)
 
 
-def _read(folder: Path, name: str, required: bool = True) -> pd.DataFrame | None:
+def run_audit(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFrame | None = None,
+              previous: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """All findings of the reports in (reports, values), one row per finding (FINDING_COLUMNS).
+
+    `previous` is an earlier dataset's (reports, values): its reports are only
+    compared with (R7/R8), never audited themselves. A dataset that holds
+    several years of an agency pairs them by itself.
+    """
+    current = build_reports(reports, values)
+    earlier = build_reports(*previous) if previous is not None else {}
+    return _sorted(_frame(_check(current, earlier, _statements_by_report(statements, reports))))
+
+
+def _path(folder: Path, name: str, required: bool = True) -> Path | None:
     path = folder / f"{name}.parquet"
     if path.exists():
-        return pd.read_parquet(path)
+        return path
     if required:
         raise FileNotFoundError(f"{path} not found: run `ogi build` first")
     return None
 
 
-def audit_dir(out_dir, previous_dir=None) -> pd.DataFrame:
-    """Audit the dataset in OUT (reports/values/statements.parquet) and write the audit files there."""
-    out = Path(out_dir)
-    reports, values = _read(out, "reports"), _read(out, "values")
-    statements = _read(out, "statements", required=False)
-    previous = None
+def audit_dir(out_dir, previous_dir=None, chunk_size: int = CHUNK_REPORTS) -> pd.DataFrame:
+    """Audit the dataset in OUT (reports/values/statements.parquet) and write the audit files there.
+
+    Chunk by chunk (see chunks.py): memory follows `chunk_size`, not the
+    dataset. Only the findings (about two per report) are held whole; each
+    flagged report's tables go to a temporary file for audit.xlsx/html.
+    """
+    with system_memory_pool():
+        return _audit_chunks(Path(out_dir), previous_dir, chunk_size)
+
+
+@dataclass
+class _Tables:
+    """A dataset folder's tables, read chunk by chunk (and the earlier dataset's, for R7/R8)."""
+    reports: Table
+    values: Table
+    statements: Table | None
+    prev_reports: Table | None = None
+    prev_values: Table | None = None
+
+    @property
+    def derive(self) -> bool:
+        """No statements table (or an empty one): run_audit derives them from the section texts."""
+        return self.statements is None or self.statements.num_rows == 0
+
+
+def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str, dict]) -> pd.DataFrame:
+    """The chunk's findings (unsorted); its flagged reports' tables and meta kept for the files."""
+    rep_df, val_df = tables.reports.read(chunk.current), tables.values.read(chunk.current, VALUES_UNUSED)
+    current = build_reports(rep_df, val_df)
+    earlier = {}
+    if tables.prev_reports is not None and chunk.previous:
+        earlier = build_reports(tables.prev_reports.read(chunk.previous),
+                                tables.prev_values.read(chunk.previous, VALUES_UNUSED))
+    statements = None if tables.derive else tables.statements.read(chunk.current)
+    said = _statements_by_report(statements, rep_df, tables.derive)
+    found = _frame(_check(current, earlier, said))
+    flagged = set(found["report_id"].astype(str)) & set(current)
+    store.add(val_df[val_df["report_id"].astype(str).isin(flagged)])
+    meta.update({rid: report_meta(current[rid].meta) for rid in flagged})
+    return found
+
+
+def _audit_chunks(out: Path, previous_dir, chunk_size: int) -> pd.DataFrame:
+    statements = _path(out, "statements", required=False)
+    tables = _Tables(Table(_path(out, "reports")), Table(_path(out, "values")),
+                     Table(statements) if statements is not None else None)
+    prev_keys = None
     if previous_dir is not None:
         prev = Path(previous_dir)
-        previous = (_read(prev, "reports"), _read(prev, "values"))
-    findings = run_audit(reports, values, statements, previous)
-    write_audit(out, findings, reports, values)
+        tables.prev_reports, tables.prev_values = Table(_path(prev, "reports")), Table(_path(prev, "values"))
+        prev_keys = read_keys(_path(prev, "reports"))
+    chunks = plan(read_keys(_path(out, "reports")), prev_keys, chunk_size)
+    del prev_keys
+    frames, meta = [], {}
+    with GridStore(out) as store:
+        for i, chunk in enumerate(chunks):
+            found = _audit_chunk(tables, chunk, store, meta)
+            log.debug("audit: chunk %d/%d, %d reports, %d findings", i + 1, len(chunks), len(chunk.current),
+                      len(found))
+            if len(found):
+                frames.append(found)
+        findings = _sorted(pd.concat(frames, ignore_index=True) if frames else empty_findings())
+        write_files(out, findings, meta, store.grids, sum(len(c.current) for c in chunks))
     return findings

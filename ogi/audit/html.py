@@ -151,10 +151,14 @@ def _options(values, label: str, attr: dict | None = None) -> str:
     return "".join(opts)
 
 
-def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, summary: pd.DataFrame) -> str:
-    meta = {str(r["report_id"]): r for r in reports.to_dict("records")}
-    by_report = records_by_report(values)
-    # agency key → reports (in year order) → findings
+# Above this many agencies with findings one page is no longer readable (nor openable):
+# only the first MAX_AGENCIES by number of findings get their detailed block, and the
+# page says so. findings.csv / audit.xlsx always hold every finding.
+MAX_AGENCIES = 5000
+
+
+def _agencies(findings: pd.DataFrame, meta: dict[str, dict]) -> list[dict]:
+    """Agency key → reports (in year order) → findings, agencies by number of findings."""
     agencies: dict[str, dict] = {}
     for f in findings.to_dict("records"):
         rid = str(f["report_id"])
@@ -167,32 +171,39 @@ def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, 
         year = -1 if pd.isna(f["year"]) else int(f["year"])
         if year >= ag.setdefault("latest", -1):      # agencies are shown under their latest name
             ag["latest"], ag["name"] = year, f["agency"]
-    ordered = sorted(agencies.values(), key=lambda a: (-sum(len(r["findings"]) for r in a["reports"].values()),
-                                                       a["name"]))
-    blocks = []
-    for ag in ordered:
-        n = sum(len(r["findings"]) for r in ag["reports"].values())
-        region = " ".join(x for x in (ag["province"], ag["city"], ag["county"]) if x)
-        parts = [f'<section class="agency" data-province="{escape(ag["province"])}" data-city="{escape(ag["city"])}"'
-                 f' data-n="{n}"><h2><span class="name">{escape(ag["name"])}</span>'
-                 f'<span class="region">{escape(region)}</span><span class="count">{n}</span></h2>']
-        for rid, rep in sorted(ag["reports"].items(), key=lambda kv: (_s(kv[1]["year"]), kv[0])):
-            year = _s(rep["year"])
-            parts.append(f'<div class="report" data-report="{escape(rid)}"><h3>{escape(year)}年 · {escape(rid)}'
-                         f' · {escape(_s(rep["source"]))}</h3><table class="findings">')
-            parts.extend(_finding_row(f) for f in rep["findings"])
-            parts.append("</table>")
-            tables = grids(by_report.get(rid))
-            if tables:
-                parts.append("<details open><summary>表格（按原样重建，红色为问题所涉单元格）</summary>")
-                parts.extend(_grid_html(rid, g) for _, g in sorted(tables.items()))
-                parts.append("</details>")
-            parts.append("</div>")
-        parts.append("</section>")
-        blocks.append("".join(parts))
+    return sorted(agencies.values(), key=lambda a: (-sum(len(r["findings"]) for r in a["reports"].values()),
+                                                    a["name"]))
 
-    provinces = sorted({a["province"] for a in ordered if a["province"]})
-    city_province = {a["city"]: a["province"] for a in ordered if a["city"]}
+
+def _block(ag: dict, grids_of) -> str:
+    n = sum(len(r["findings"]) for r in ag["reports"].values())
+    region = " ".join(x for x in (ag["province"], ag["city"], ag["county"]) if x)
+    parts = [f'<section class="agency" data-province="{escape(ag["province"])}" data-city="{escape(ag["city"])}"'
+             f' data-n="{n}"><h2><span class="name">{escape(ag["name"])}</span>'
+             f'<span class="region">{escape(region)}</span><span class="count">{n}</span></h2>']
+    for rid, rep in sorted(ag["reports"].items(), key=lambda kv: (_s(kv[1]["year"]), kv[0])):
+        year = _s(rep["year"])
+        parts.append(f'<div class="report" data-report="{escape(rid)}"><h3>{escape(year)}年 · {escape(rid)}'
+                     f' · {escape(_s(rep["source"]))}</h3><table class="findings">')
+        parts.extend(_finding_row(f) for f in rep["findings"])
+        parts.append("</table>")
+        tables = grids_of(rid)
+        if tables:
+            parts.append("<details open><summary>表格（按原样重建，红色为问题所涉单元格）</summary>")
+            parts.extend(_grid_html(rid, g) for _, g in sorted(tables.items()))
+            parts.append("</details>")
+        parts.append("</div>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def pieces(findings: pd.DataFrame, meta: dict[str, dict], grids_of, n_reports: int,
+           limit: int = MAX_AGENCIES):
+    """The page as consecutive strings: head, one per agency block, tail (so it can stream to a file)."""
+    ordered = _agencies(findings, meta)
+    shown = ordered[:limit]
+    provinces = sorted({a["province"] for a in shown if a["province"]})
+    city_province = {a["city"]: a["province"] for a in shown if a["city"]}
     rules = sorted(set(findings["rule"]), key=rule_order) if len(findings) else []
     cat = catalogue()
     rule_opts = ['<option value="">全部规则</option>'] + [
@@ -200,21 +211,43 @@ def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, 
         for r in rules]
     sev_opts = ['<option value="">全部级别</option>'] + [
         f'<option value="{s}">{SEVERITY_ZH[s]}</option>' for s in SEVERITY_ZH]
-    n_reports = len(meta)
-    return f"""<!DOCTYPE html>
+    capped = ""
+    if len(ordered) > len(shown):
+        capped = (f"<p>机构过多，本页仅列出问题最多的前 {len(shown)} 个机构；"
+                  f"全部问题见 findings.csv 与 audit.xlsx。</p>\n")
+    yield f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>政府信息公开工作年度报告审核结果</title><style>{CSS}</style></head>
 <body>
 <h1>政府信息公开工作年度报告审核结果</h1>
 <p>共审核 {n_reports} 份报告，发现 {len(findings)} 条问题，涉及 {len(ordered)} 个机构。</p>
-<div id="filters">
+{capped}<div id="filters">
 <select id="f-province">{_options(provinces, "全部省份")}</select>
 <select id="f-city">{_options(sorted(city_province), "全部城市", city_province)}</select>
 <select id="f-rule">{"".join(rule_opts)}</select>
 <select id="f-severity">{"".join(sev_opts)}</select>
 <span id="stats"></span>
 </div>
-<div id="agencies">{"".join(blocks)}</div>
+<div id="agencies">"""
+    for ag in shown:
+        yield _block(ag, grids_of)
+    yield f"""</div>
 <script>{JS}</script>
 </body></html>
 """
+
+
+def write_page(path, findings: pd.DataFrame, meta: dict[str, dict], grids_of, n_reports: int) -> None:
+    """audit.html block by block: only one agency's tables are in memory at a time."""
+    with open(path, "w", encoding="utf-8") as f:
+        for piece in pieces(findings, meta, grids_of, n_reports):
+            f.write(piece)
+
+
+def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, summary=None) -> str:
+    """The whole page as one string, from in-memory tables (`summary` is not needed any more)."""
+    from .outputs import reports_meta
+
+    by_report = records_by_report(values)
+    meta = reports_meta(reports)
+    return "".join(pieces(findings, meta, lambda rid: grids(by_report.get(rid)), len(meta)))

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -53,13 +55,26 @@ def involved(findings: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
     return out
 
 
-def summary(findings: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+# What summary() and the page need of a flagged report: agency_key's columns.
+META_COLUMNS = ("report_id", "agency", "adcode", "province", "city", "county")
+
+
+def report_meta(meta: dict) -> dict:
+    return {c: meta.get(c) for c in META_COLUMNS if c in meta}
+
+
+def reports_meta(reports: pd.DataFrame) -> dict[str, dict]:
+    """report_id → report_meta, the first row of a repeated id (as build_reports)."""
+    cols = [c for c in META_COLUMNS if c in reports.columns]
+    return {str(r["report_id"]): r for r in reports.drop_duplicates("report_id")[cols].to_dict("records")}
+
+
+def summary(findings: pd.DataFrame, reports: pd.DataFrame | dict[str, dict]) -> pd.DataFrame:
     """One row per agency (identity key): region, years, counts by severity."""
-    meta = reports.drop_duplicates("report_id").set_index(reports.drop_duplicates("report_id")["report_id"]
-                                                          .astype(str))
+    meta = reports if isinstance(reports, dict) else reports_meta(reports)
     rows: dict[str, dict] = {}
     for rid, group in findings.groupby(findings["report_id"].astype(str), sort=False):
-        m = meta.loc[rid].to_dict() if rid in meta.index else {"agency": group["agency"].iloc[0]}
+        m = meta.get(rid) or {"agency": group["agency"].iloc[0]}
         key = agency_key(m)
         row = rows.setdefault(key, {"agency": group["agency"].iloc[0], "province": m.get("province"),
                                     "city": m.get("city"), "county": m.get("county"), "years": set(),
@@ -83,78 +98,129 @@ def summary(findings: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(["total", "error", "agency"], ascending=[False, False, True]).reset_index(drop=True)
 
 
+class GridStore:
+    """Flagged reports' tables (grids.Grid), pickled to a temp file in OUT while the audit runs.
+
+    audit.xlsx/html draw them in the findings' order, which is known only
+    once every chunk is done; holding them would grow with the dataset.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.offsets: dict[str, tuple[int, int]] = {}
+
+    def __enter__(self) -> "GridStore":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".audit-grids.", suffix=".tmp", dir=self.folder)
+        self.path = Path(name)
+        self.file = os.fdopen(fd, "w+b")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+        self.path.unlink(missing_ok=True)
+
+    def add(self, values: pd.DataFrame) -> None:
+        for rid, recs in records_by_report(values).items():
+            blob = pickle.dumps(grids(recs), protocol=pickle.HIGHEST_PROTOCOL)
+            self.file.seek(0, os.SEEK_END)
+            self.offsets[rid] = (self.file.tell(), len(blob))
+            self.file.write(blob)
+
+    def grids(self, rid: str) -> dict:
+        where = self.offsets.get(rid)
+        if where is None:
+            return {}
+        self.file.seek(where[0])
+        return pickle.loads(self.file.read(where[1]))
+
+
 def _clean(v):
     if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return None
     return v
 
 
-def _xlsx(path: Path, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
-    summ = summary(findings, reports)
-    heads = ["机构", "省", "市", "县区", "年度", "报告数", "错误", "警告", "提示", "合计"]
-    ws.append(heads)
+def _header(ws, heads: list[str], n_rows: int, widths: dict[str, float] | None = None) -> None:
+    """Bold grey header row, frozen, with a filter over the whole table (write-only sheets: before any row)."""
+    for i in range(1, len(heads) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 13    # openpyxl's default 13 ≥ the 12 asked for
+    for col, w in (widths or {}).items():
+        ws.column_dimensions[col].width = w
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{n_rows + 1}"
+    ws.append([_styled(ws, h, font=Font(bold=True), fill=GREY) for h in heads])
+
+
+def _styled(ws, value, font=None, fill=None, alignment=None, comment=None) -> WriteOnlyCell:
+    c = WriteOnlyCell(ws, value)
+    if font is not None:
+        c.font = font
+    if fill is not None:
+        c.fill = fill
+    if alignment is not None:
+        c.alignment = alignment
+    if comment is not None:
+        c.comment = comment
+    return c
+
+
+def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Callable[[str], dict]) -> None:
+    """Write-only workbook: rows stream to disk, so only one report's tables are held at a time."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("汇总")
+    _header(ws, ["机构", "省", "市", "县区", "年度", "报告数", "错误", "警告", "提示", "合计"], len(summ))
     for r in summ.itertuples(index=False):
         ws.append([_clean(v) for v in r])
-    _style_header(ws, len(heads))
 
     ws = wb.create_sheet("问题清单")
-    ws.append(FINDING_COLUMNS)
+    _header(ws, FINDING_COLUMNS, len(findings), {"H": 80})
     for r in findings[FINDING_COLUMNS].itertuples(index=False):
         ws.append([_clean(v) for v in r])
-    _style_header(ws, len(FINDING_COLUMNS))
-    ws.column_dimensions["H"].width = 80
 
     marks = involved(findings)
     sheets = {t: wb.create_sheet(name.split()[0]) for t, name in TABLE_NAMES.items()}
-    lines = {t: 1 for t in sheets}
+    for ws in sheets.values():
+        ws.column_dimensions["A"].width = 42
+    started = set()
     order = findings.drop_duplicates("report_id")[["report_id", "agency", "year"]]
-    by_report = records_by_report(values)
     suggestions = findings.groupby(findings["report_id"].astype(str))["suggestion"].apply(
         lambda s: {x.split(" = ")[0]: x for x in s if x})
     for rid, agency, year in order.itertuples(index=False):
         rid = str(rid)
         marked = marks.get(rid, {})
-        for t, grid in grids(by_report.get(rid)).items():
-            ws, n = sheets[t], lines[t]
-            ws.cell(n, 1, f"{agency} {'' if pd.isna(year) else int(year)}年（{rid}）").font = Font(bold=True)
-            n += 1
+        for t, grid in grids_of(rid).items():
+            ws = sheets[t]
+            if t in started:
+                ws.append([])                       # a blank row between reports
+            started.add(t)
+            ws.append([_styled(ws, f"{agency} {'' if pd.isna(year) else int(year)}年（{rid}）", font=Font(bold=True))])
             for gr in grid.rows:
                 if gr.header:
-                    for i, h in enumerate(gr.header):
-                        c = ws.cell(n, i + 2, h)
-                        c.fill = GREY
-                        c.alignment = Alignment(wrap_text=True)
-                    n += 1
-                ws.cell(n, 1, gr.label)
+                    ws.append([None] + [_styled(ws, h, fill=GREY, alignment=Alignment(wrap_text=True))
+                                        for h in gr.header])
+                row = [None] * (1 + max(gr.cells, default=-1) + 1)
+                row[0] = gr.label
                 for i, (raw, fid) in gr.cells.items():
-                    c = ws.cell(n, i + 2, raw)
                     if fid in marked:
-                        c.fill = DARK_RED if "suggested" in marked[fid] else RED
                         hint = suggestions.get(rid, {}).get(fid)
-                        c.comment = Comment(f"{fid}" + (f"\n建议：{hint}" if hint else ""), "ogi audit")
-                n += 1
-            lines[t] = n + 1
-    for ws in sheets.values():
-        ws.column_dimensions["A"].width = 42
+                        row[i + 1] = _styled(ws, raw, fill=DARK_RED if "suggested" in marked[fid] else RED,
+                                             comment=Comment(f"{fid}" + (f"\n建议：{hint}" if hint else ""),
+                                                             "ogi audit"))
+                    else:
+                        row[i + 1] = raw
+                ws.append(row)
     wb.save(path)
 
 
-def _style_header(ws, n: int) -> None:
-    for i in range(1, n + 1):
-        ws.cell(1, i).font = Font(bold=True)
-        ws.cell(1, i).fill = GREY
-        ws.column_dimensions[get_column_letter(i)].width = max(ws.column_dimensions[get_column_letter(i)].width or 0,
-                                                               12)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of: Callable[[str], dict],
+                n_reports: int) -> dict[str, Path]:
+    """findings.parquet/.csv, audit.xlsx, audit.html from the sorted findings.
 
-
-def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Path]:
-    """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir."""
-    from .html import render          # the page is the largest piece; keep it in its own module
+    meta: report_id → report_meta of every report with findings;
+    grids_of(report_id) → its tables; n_reports: how many were audited.
+    """
+    from .html import write_page      # the page is the largest piece; keep it in its own module
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,8 +228,15 @@ def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: 
     paths = {name: out / name for name in ("findings.parquet", "findings.csv", "audit.xlsx", "audit.html")}
     atomic_write(paths["findings.parquet"], lambda p: findings.to_parquet(p, index=False))
     atomic_write(paths["findings.csv"], lambda p: findings.to_csv(p, index=False, encoding="utf-8-sig"))
-    atomic_write(paths["audit.xlsx"], lambda p: _xlsx(p, findings, reports, values))
-    page = render(findings, reports, values, summary(findings, reports))
-    atomic_write(paths["audit.html"], lambda p: p.write_text(page, encoding="utf-8"))
+    summ = summary(findings, meta)
+    atomic_write(paths["audit.xlsx"], lambda p: _xlsx(p, findings, summ, grids_of))
+    atomic_write(paths["audit.html"], lambda p: write_page(p, findings, meta, grids_of, n_reports))
     log.info("audit: wrote %s", ", ".join(str(p) for p in paths.values()))
     return paths
+
+
+def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Path]:
+    """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir (all in memory)."""
+    by_report = records_by_report(values)
+    meta = reports_meta(reports)
+    return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), len(meta))
