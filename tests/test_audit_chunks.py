@@ -165,3 +165,16 @@ def test_page_is_capped_beyond_max_agencies(generated):
     full = "".join(pieces(found, meta, lambda rid: {}, len(meta)))
     assert full.count('<section class="agency"') >= min(n_agencies, 2) and "仅列出" not in full
 
+
+
+def test_xlsx_table_sheets_are_capped(tmp_path, generated, monkeypatch):
+    from ogi.audit import outputs
+
+    (reports, values, statements), _ = generated
+    found = run_audit(reports, values, statements)
+    monkeypatch.setattr(outputs, "MAX_GRID_REPORTS", 1)
+    write_audit(tmp_path, found, reports, values)
+    wb = load_workbook(tmp_path / "audit.xlsx")
+    assert len(list(wb["问题清单"].iter_rows())) == len(found) + 1            # every finding still listed
+    titles = [r[0] for r in wb["表三"].iter_rows(values_only=True) if r and r[0] and "年（" in str(r[0])]
+    assert "仅列出前 1 份" in wb["表三"]["A1"].value and len(titles) <= 1

@@ -141,6 +141,13 @@ def _clean(v):
     return v
 
 
+# The table sheets draw each flagged report's tables (~20–60 rows a sheet) with a comment on
+# every flagged cell. Beyond this many reports they would pass Excel's 1,048,576 rows and the
+# comments (built in memory by openpyxl at save: ~110 MB at 8,000 reports) would grow with the
+# archive; so only the first ones are drawn and the sheets say so. 问题清单 keeps every finding.
+MAX_GRID_REPORTS = 10000
+
+
 def _header(ws, heads: list[str], n_rows: int, widths: dict[str, float] | None = None) -> None:
     """Bold grey header row, frozen, with a filter over the whole table (write-only sheets: before any row)."""
     for i in range(1, len(heads) + 1):
@@ -184,6 +191,12 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
         ws.column_dimensions["A"].width = 42
     started = set()
     order = findings.drop_duplicates("report_id")[["report_id", "agency", "year"]]
+    if len(order) > MAX_GRID_REPORTS:
+        for ws in sheets.values():
+            ws.append([_styled(ws, f"（报告过多：仅列出前 {MAX_GRID_REPORTS} 份有问题报告的表格，按“问题清单”顺序；"
+                                   f"全部问题见“问题清单”。）", font=Font(bold=True))])
+            ws.append([])
+        order = order.head(MAX_GRID_REPORTS)
     suggestions = findings.groupby(findings["report_id"].astype(str))["suggestion"].apply(
         lambda s: {x.split(" = ")[0]: x for x in s if x})
     for rid, agency, year in order.itertuples(index=False):
