@@ -349,7 +349,10 @@ def run_dask(paths: Iterable[str], scheduler: str, send_bytes: bool = False, tim
     worker running it restarted by its nanny (a Python thread cannot be
     stopped otherwise). Memory is the workers' own --memory-limit.
     """
-    from dask.distributed import Client, LocalCluster, as_completed
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ModuleNotFoundError:
+        raise WorkerStartError("--scheduler needs dask.distributed: pip install 'ogi[dask]'") from None
 
     from .pipeline import Failure
 
