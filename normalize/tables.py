@@ -391,6 +391,10 @@ def _is_header_row(cells: list[Cell], texts: list[Cell]) -> bool:
 def _read_t2_row(table, r, block, label: Cell, cells, headers, reading) -> None:
     row = match_path("t2", "row", [block, label.text])
     value_cells = [c for c in cells if c.col > label.col and c is not label]
+    if any(c.origin == RUN_TOGETHER for c in value_cells):
+        # table 2 has no row sums to split digits by: one long number would be a wrong one
+        reading.warnings.append(f"t2: row '{label.text}' prints its digits run together; left missing")
+        return
     if row is None:
         if any(parse_value(c.text).kind == "number" for c in value_cells):
             reading.unmapped_label("t2", table, r, label.col, "row", label.text)

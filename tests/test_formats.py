@@ -209,3 +209,17 @@ def test_run_together_crawler_text_never_wrong(tmp_path):
     assert silent == []
     assert recovered / total >= 0.95, f"{recovered}/{total}"
     assert time.monotonic() - started < 120
+
+
+def test_run_together_table2_row_is_left_missing_not_read_as_one_number(tmp_path):
+    from extract.model import Cell, Table
+    from normalize.tables import read_tables
+
+    rows = [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "1", "0", "11"],
+            ["行政规范性文件", "8266", "", ""]]
+    cells = [Cell(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    cells[9].origin = cells[10].origin = cells[11].origin = "run-together"
+    reading = read_tables([Table(cells, 3, 4)])
+    assert reading.values["t2.regulation.in_force"].value == 11
+    assert not any(f.startswith("t2.normative.") for f in reading.values)
+    assert any("run together" in w for w in reading.warnings)
