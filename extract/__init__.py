@@ -135,9 +135,14 @@ def sniff(data: bytes) -> str:
 
 def _sniff_zip(data: bytes) -> str:
     try:
-        names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+        return zip_kind(zipfile.ZipFile(BytesIO(data)).namelist())
     except ZIP_ERRORS:  # not only BadZipFile: see safety.ZIP_ERRORS
         return "corrupt zip"
+
+
+def zip_kind(names) -> str:
+    """The document type of a zip container, from its member names."""
+    names = set(names)
     if "word/document.xml" in names:
         return "docx"
     if "content.xml" in names and "mimetype" in names:

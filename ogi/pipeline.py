@@ -13,6 +13,7 @@ work was spread.
 from __future__ import annotations
 
 import fcntl
+import zipfile
 import logging
 import os
 import shutil
@@ -26,6 +27,7 @@ from typing import Iterable, Iterator
 
 import extract
 from extract.model import ExtractError
+from extract.safety import ZIP_ERRORS
 from normalize.report import Report, normalize
 
 from .dataset import TEXT, Dataset, frames, table_dtypes
@@ -206,13 +208,18 @@ def _sniff_head(path: str) -> str | None:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None
             head = f.read(4096)
-            if head.startswith(b"PK"):  # .odt or .docx: the zip directory is at the end
-                head += f.read(extract.MAX_BYTES)
+            if not head.startswith(b"PK"):
+                return extract.sniff(head)
+            # .odt or .docx: the zip's directory (at its end) tells them apart without reading
+            # the whole file, which the worker reads anyway
+            kind = extract.zip_kind(zipfile.ZipFile(f).namelist())
+            if kind == "office":
                 # a zip bomb or a DTD must not reach LibreOffice here, outside the workers' limits:
                 # refused files are left to the worker, which reports them (issue 9)
-                extract.check_container(head)
-            return extract.sniff(head)
-    except (OSError, ExtractError):
+                f.seek(0)
+                extract.check_container(f.read(extract.MAX_BYTES))
+            return kind
+    except (OSError, ExtractError, *ZIP_ERRORS):
         return None
 
 
