@@ -307,8 +307,9 @@ def _known(reading: Reading) -> dict[str, float]:
 def _split_run_rows(runs: list[_Pending], reading: Reading) -> None:
     """Place run-together digits with the template arithmetic; ambiguous ones stay missing."""
     specs, columns = [], []
+    grids = {id(p.table): p.table.grid() for p in runs}  # once per table, not once per row
     for pending in runs:
-        grid_row, seen = pending.table.grid()[pending.row], set()
+        grid_row, seen = grids[id(pending.table)][pending.row], set()
         fids, cols, digits = [], [], ""
         for c, fid in zip(pending.columns, pending.field_ids()):
             cell = grid_row[c]
