@@ -98,5 +98,17 @@ def rules() -> tuple[dict, ...]:
     return tuple(row for _, row in _read_csv("rules.csv"))
 
 
+@lru_cache(maxsize=None)
+def table_titles() -> dict[str, str]:
+    """t2/t3/t4 → their printed title ("表二 主动公开政府信息情况"), from the official section headings."""
+    numerals = {"二": "t2", "三": "t3", "四": "t4"}
+    out = {}
+    for lab in labels():
+        head = lab.canonical_path
+        if lab.table == "heading" and head[:1] in numerals and head[1:2] == "、":
+            out[numerals[head[0]]] = f"表{head[0]} {head[2:]}"
+    return out
+
+
 def table_fields(table: str) -> list[Field]:
     return [f for f in fields().values() if f.table == table]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from normalize.report import Report
-from normalize.schema import T3_COLUMNS, fields
+from normalize.schema import T3_COLUMNS, fields, table_titles
 
 KIND_MARK = {"number": "", "blank": "∅", "dash": "—", "text": "?", "derived": "Σ", "inferred": "≈", "ocr": "ᵒ"}
 
@@ -36,8 +36,8 @@ def _cell(report: Report, fid: str) -> str:
 def _t2(report: Report) -> list[str]:
     ids = [f for f in fields() if f.startswith("t2.") and f in report.values]
     if not ids:
-        return ["表二: not found", ""]
-    out = ["表二 主动公开政府信息情况"]
+        return [f"{table_titles()['t2']}: not found", ""]
+    out = [table_titles()["t2"]]
     out += [f"  {fields()[f].label_zh:<46} {_cell(report, f):>10}" for f in ids]
     return out + [""]
 
@@ -48,8 +48,8 @@ def _t3(report: Report) -> list[str]:
         if f.table == "t3" and f.row not in rows and any(k.startswith(f"t3.{f.row}.") for k in report.values):
             rows.append(f.row)
     if not rows:
-        return ["表三: not found", ""]
-    out = ["表三 收到和处理政府信息公开申请情况",
+        return [f"{table_titles()['t3']}: not found", ""]
+    out = [table_titles()["t3"],
            f"  {'':<24}" + "".join(f"{c:>11}" for c in T3_COLUMNS)]
     for row in rows:
         label = fields()[f"t3.{row}.total"].label_zh.split(" · ")[-2]
@@ -60,8 +60,8 @@ def _t3(report: Report) -> list[str]:
 def _t4(report: Report) -> list[str]:
     ids = [f for f in fields() if f.startswith("t4.")]
     if not any(f in report.values for f in ids):
-        return ["表四: not found", ""]
-    out = ["表四 行政复议、行政诉讼情况"]
+        return [f"{table_titles()['t4']}: not found", ""]
+    out = [table_titles()["t4"]]
     for group in ("review", "suit_direct", "suit_after_review"):
         cells = [f"{f.split('.')[-1]} {_cell(report, f)}" for f in ids if f.split(".")[1] == group]
         out.append(f"  {group:<18} " + "  ".join(cells))

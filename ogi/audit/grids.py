@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from normalize.schema import table_titles
+
 from .model import records
 
-TABLE_NAMES = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
-               "t4": "表四 政府信息公开行政复议、行政诉讼情况"}
+TABLE_NAMES = table_titles()
 
 
 @dataclass

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import re
 
+from normalize.schema import table_titles
+
 from .model import Finding, Report, fmt, short_label
 from .triage import cause
 
@@ -27,7 +29,7 @@ def _approx(st: dict) -> bool:
 
 
 def _label(fid: str) -> str:
-    table = {"t2": "表二", "t3": "表三", "t4": "表四"}.get(fid.split(".")[0], "")
+    table = table_titles().get(fid.split(".")[0], "").split(" ")[0]
     if fid.startswith("t4."):
         from .model import group_label
         return f"{table}“{group_label(fid)}·{short_label(fid, 'col')}”"
