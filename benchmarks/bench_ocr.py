@@ -62,7 +62,7 @@ def main() -> None:
     try:
         pdfs = [Path(p) for p in args.pdfs] or [make_sample(scratch, args.dpi)]
         import pypdfium2 as pdfium
-        from extract import ocr
+        from ogi.extract import ocr
         start = time.perf_counter()
         ocr._recognizer()
         load = time.perf_counter() - start

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extract.pdf import FALLBACK, read_pdf  # noqa: E402
+from ogi.extract.pdf import FALLBACK, read_pdf  # noqa: E402
 from tests.generate import LAYOUTS, random_truth, write_docx, write_truth  # noqa: E402
 
 
@@ -93,7 +93,7 @@ def run_phase(phase: str, folder: Path) -> dict:
     """Read every PDF in `folder` with one reader, in this process; figures as a dict."""
     files = sorted(folder.glob("*.pdf"))
     counter = FallbackCounter()
-    logger = logging.getLogger("extract.pdf")
+    logger = logging.getLogger("ogi.extract.pdf")
     logger.setLevel(logging.INFO)
     logger.addHandler(counter)
     read = (lambda p: read_pdf(str(p))) if phase == "read_pdf" else baseline

@@ -24,13 +24,13 @@ MAX_BYTES = 200 * 1024 * 1024  # larger files are not reports; refuse before rea
 
 # format -> "module:function"; a module missing here means the format is not supported yet
 READERS = {
-    "docx": "extract.docx:read_docx",
-    "pdf": "extract.pdf:read_pdf",
-    "html": "extract.html:read_html",
-    "mhtml": "extract.html:read_mhtml",
-    "office": "extract.office:read_office",
-    "text": "extract.text:read_text",
-    "image": "extract.image:read_image",
+    "docx": "ogi.extract.docx:read_docx",
+    "pdf": "ogi.extract.pdf:read_pdf",
+    "html": "ogi.extract.html:read_html",
+    "mhtml": "ogi.extract.html:read_mhtml",
+    "office": "ogi.extract.office:read_office",
+    "text": "ogi.extract.text:read_text",
+    "image": "ogi.extract.image:read_image",
 }
 
 

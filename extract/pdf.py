@@ -34,8 +34,8 @@ from pdfplumber.table import (TableSettings, cells_to_tables, edges_to_intersect
                               merge_edges)
 from pdfplumber.utils import cluster_objects, extract_text, filter_edges
 
-from extract.geometry import cluster_means
-from extract.model import BBox, Cell, Document, ExtractError, Paragraph, Table
+from ogi.extract.geometry import cluster_means
+from ogi.extract.model import BBox, Cell, Document, ExtractError, Paragraph, Table
 
 log = logging.getLogger(__name__)
 

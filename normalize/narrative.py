@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from data import DATA_DIR
+from ogi.data import DATA_DIR
 
 log = logging.getLogger(__name__)
 

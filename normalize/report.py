@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extract.model import Document
+from ogi.extract.model import Document
 
 from .metadata import Metadata, metadata
 from .narrative import statements

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from data import DATA_DIR
+from ogi.data import DATA_DIR
 
 T3_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal", "other_org", "total")
 T4_GROUPS = ("review", "suit_direct", "suit_after_review")

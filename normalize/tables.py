@@ -14,7 +14,7 @@ import logging
 import unicodedata
 from dataclasses import dataclass, field
 
-from extract.model import Cell, Table
+from ogi.extract.model import Cell, Table
 
 from .digits import RUN_TOGETHER, RunRow, split_runs
 from .labels import field_for, index, match_label, match_path

@@ -59,9 +59,9 @@ def pipeline_version() -> str:
     """ogi version + hash of everything a Report depends on (data tables and reader/normalizer code)."""
     if override := os.environ.get("OGI_PIPELINE_VERSION"):
         return override
-    import extract
-    import normalize
-    from data import DATA_DIR
+    from ogi import extract
+    from ogi import normalize
+    from ogi.data import DATA_DIR
 
     from . import __version__
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from data import DATA_DIR
-from normalize.schema import Field, fields
+from ogi.data import DATA_DIR
+from ogi.normalize.schema import Field, fields
 
 from . import __version__
 

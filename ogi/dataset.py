@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from normalize.report import Report
-from normalize.schema import fields
-from normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS
+from ogi.normalize.report import Report
+from ogi.normalize.schema import fields
+from ogi.normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS
 
 VALUE_COLUMNS = ["report_id", "source", "field", "value", "raw", "kind", "page", "table", "row", "col",
                  "row_label", "col_label", "x0", "y0", "x1", "y1", "confidence", "label_match"]

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from data import DATA_DIR
-from normalize.schema import SchemaError, fields
+from ogi.data import DATA_DIR
+from ogi.normalize.schema import SchemaError, fields
 
 log = logging.getLogger(__name__)
 

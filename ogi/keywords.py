@@ -24,7 +24,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from data import DATA_DIR
+from ogi.data import DATA_DIR
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,13 @@ _DIGIT = re.compile(r"\d")
 
 def problems_column() -> str:
     """The reports column holding section 五's text, as normalize.sections names it."""
-    from normalize.sections import SECTION_COLUMNS
+    from ogi.normalize.sections import SECTION_COLUMNS
     return SECTION_COLUMNS["problems"]
 
 
 def text_columns() -> list[str]:
     """Every reports column holding body text: for keywords over the whole report."""
-    from normalize.sections import PREAMBLE_COLUMN, SECTION_COLUMNS
+    from ogi.normalize.sections import PREAMBLE_COLUMN, SECTION_COLUMNS
     return [PREAMBLE_COLUMN, *SECTION_COLUMNS.values()]
 
 

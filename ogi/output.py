@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
-from normalize.schema import fields
+from ogi.normalize.schema import fields
 
 from .dataset import TABLES, Dataset, table_dtypes, typed
 

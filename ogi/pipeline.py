@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import extract
-from extract.model import ExtractError
-from extract.safety import ZIP_ERRORS
-from normalize.report import Report, normalize
+from ogi import extract
+from ogi.extract.model import ExtractError
+from ogi.extract.safety import ZIP_ERRORS
+from ogi.normalize.report import Report, normalize
 
 from .dataset import TEXT, Dataset, frames, table_dtypes
 
@@ -190,7 +190,7 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
 def _preconvert_office(todo: list[str], out: str | os.PathLike) -> None:
     """.doc/.wps/.rtf/.odt files of the batch converted with one LibreOffice start (~0.2 s each after a
     1.5 s start, against ~2 s each one by one); the workers, started after this, find the copies."""
-    from extract.office import CONVERTED_DIR_ENV, preconvert
+    from ogi.extract.office import CONVERTED_DIR_ENV, preconvert
 
     office = [s for s in todo if _sniff_head(s) == "office"]
     if len(office) < 2:

@@ -1,8 +1,8 @@
 """A report as text: what `ogi show` prints for a person checking one file."""
 from __future__ import annotations
 
-from normalize.report import Report
-from normalize.schema import T3_COLUMNS, fields, table_titles
+from ogi.normalize.report import Report
+from ogi.normalize.schema import T3_COLUMNS, fields, table_titles
 
 KIND_MARK = {"number": "", "blank": "∅", "dash": "—", "text": "?", "derived": "Σ", "inferred": "≈", "ocr": "ᵒ"}
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from normalize.narrative import statements as narrate
-from normalize.schema import T3_COLUMNS, fields
-from normalize.sections import split_sections
+from ogi.normalize.narrative import statements as narrate
+from ogi.normalize.schema import T3_COLUMNS, fields
+from ogi.normalize.sections import split_sections
 from ogi.audit import FINDING_COLUMNS, audit_dir, run_audit, write_audit
 from ogi.audit.identity import agency_key
 

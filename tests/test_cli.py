@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data import SAMPLES_DIR
+from ogi.data import SAMPLES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "audit"

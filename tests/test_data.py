@@ -3,10 +3,10 @@ import csv
 import re
 from collections import Counter
 
-from data import DATA_DIR
-from normalize.labels import index
-from normalize.rules import equations
-from normalize.schema import fields, labels
+from ogi.data import DATA_DIR
+from ogi.normalize.labels import index
+from ogi.normalize.rules import equations
+from ogi.normalize.schema import fields, labels
 
 FIELD_ID = re.compile(r"t[234]\.[a-z_]+(?:\.[a-z_]+)*")
 

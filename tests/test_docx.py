@@ -3,8 +3,8 @@ import docx
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-import extract
-from extract.docx import read_docx
+from ogi import extract
+from ogi.extract.docx import read_docx
 
 
 def _set(tc, name, value=None):

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-import extract
-from extract.html import build_table, read_html
-from extract.docx import read_docx
-from extract.office import INSTALL_HINT, convert_batch
-from normalize.report import normalize
-from normalize.digits import RunRow, split_runs, splits
+from ogi import extract
+from ogi.extract.html import build_table, read_html
+from ogi.extract.docx import read_docx
+from ogi.extract.office import INSTALL_HINT, convert_batch
+from ogi.normalize.report import normalize
+from ogi.normalize.digits import RunRow, split_runs, splits
 from ogi.pipeline import read_report
 from tests import generate as g
 from tests.render_html import write_html, write_mhtml, write_run_together
@@ -150,7 +150,7 @@ def test_read_office_single_file(office_files):
 
 
 def test_missing_libreoffice_says_how_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr("extract.office.find_soffice", lambda: None)
+    monkeypatch.setattr("ogi.extract.office.find_soffice", lambda: None)
     (tmp_path / "a.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     result = convert_batch([str(tmp_path / "a.doc")], str(tmp_path / "out"))
     assert str(result[str(tmp_path / "a.doc")]) == INSTALL_HINT
@@ -183,7 +183,7 @@ def test_digit_splits_respect_widths_and_zeros():
 
 
 def test_ambiguous_runs_are_left_missing():
-    from normalize.rules import Equation
+    from ogi.normalize.rules import Equation
     eq = Equation("R3", "x", ("a", "b"), ("t",), "error", "")
     result = split_runs([RunRow(["a", "b", "t"], "11011")], {}, [eq])  # 1+10=11 and 11+0=11 both fit
     assert "a" not in result.values and 0 in result.unresolved
@@ -212,8 +212,8 @@ def test_run_together_crawler_text_never_wrong(tmp_path):
 
 
 def test_run_together_table2_row_is_left_missing_not_read_as_one_number(tmp_path):
-    from extract.model import Cell, Table
-    from normalize.tables import read_tables
+    from ogi.extract.model import Cell, Table
+    from ogi.normalize.tables import read_tables
 
     rows = [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "1", "0", "11"],
             ["行政规范性文件", "8266", "", ""]]

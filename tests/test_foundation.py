@@ -10,7 +10,7 @@ import docx
 import pandas as pd
 import pytest
 
-from data import SAMPLES_DIR
+from ogi.data import SAMPLES_DIR
 from ogi.dataset import REPORT_COLUMNS, VALUE_COLUMNS
 from ogi.pipeline import build, build_dataset, read_report
 from tests.generate import make_corpus, random_truth, write_docx

@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import extract
-from extract.model import ExtractError
-from normalize.report import Report, normalize
+from ogi import extract
+from ogi.extract.model import ExtractError
+from ogi.normalize.report import Report, normalize
 from ogi.pipeline import Failure, process
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,9 +1,9 @@
 """Every label variant in data/labels.csv maps to its canonical path; made-up labels map to nothing."""
 import pytest
 
-from normalize.labels import TABLES, field_for, index, match_label, match_path
-from normalize.schema import fields, labels
-from normalize.text import label_key
+from ogi.normalize.labels import TABLES, field_for, index, match_label, match_path
+from ogi.normalize.schema import fields, labels
+from ogi.normalize.text import label_key
 
 TABLE_OF = {v: k for k, v in TABLES.items()}
 TABLE_LABELS = [lab for lab in labels() if lab.table in TABLE_OF and not lab.canonical_path.startswith("UNMAPPED")]

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from normalize.repair import propose_repairs
-from normalize.rules import equations, residual
+from ogi.normalize.repair import propose_repairs
+from ogi.normalize.rules import equations, residual
 
 N_REPORTS = int(os.environ.get("OGI_OCR_TEST_REPORTS", "4"))
 SEED = 5105
@@ -159,9 +159,9 @@ def scanned(born_digital):
 # ------------------------------------------------------------- reading
 
 def _read_values(data: bytes):
-    from extract.model import Document
-    from extract.ocr import ocr_pdf_pages
-    from normalize.report import normalize
+    from ogi.extract.model import Document
+    from ogi.extract.ocr import ocr_pdf_pages
+    from ogi.normalize.report import normalize
     import pypdfium2 as pdfium
     n = len(pdfium.PdfDocument(data))
     doc = Document(source="scan.pdf", format="pdf", blocks=ocr_pdf_pages(data, list(range(1, n + 1))))
@@ -234,8 +234,8 @@ def test_every_report_with_a_wrong_cell_is_flagged_by_the_arithmetic(readings, b
 @pytest.mark.ocr
 def test_ocr_cells_carry_origin_page_bbox_and_confidence(scanned):
     pytest.importorskip("rapidocr")
-    from extract.model import Table
-    from extract.ocr import ocr_pdf_pages
+    from ogi.extract.model import Table
+    from ogi.extract.ocr import ocr_pdf_pages
     blocks = ocr_pdf_pages(scanned[(0, "gray200")], [1])
     tables = [b for b in blocks if isinstance(b, Table)]
     assert tables
@@ -250,7 +250,7 @@ def test_ocr_cells_carry_origin_page_bbox_and_confidence(scanned):
 def test_read_image_reads_a_multipage_tiff(scanned, tmp_path):
     pytest.importorskip("rapidocr")
     import pypdfium2 as pdfium
-    from extract import read
+    from ogi.extract import read
     pdf = pdfium.PdfDocument(scanned[(0, "gray200")])
     frames = [pdf[i].render(scale=200 / 72, grayscale=True).to_pil() for i in range(len(pdf))]
     path = tmp_path / "scan.tif"
@@ -263,8 +263,8 @@ def test_read_image_reads_a_multipage_tiff(scanned, tmp_path):
 
 def test_missing_extra_is_a_plain_extract_error(monkeypatch):
     import sys
-    from extract import ocr
-    from extract.model import ExtractError
+    from ogi.extract import ocr
+    from ogi.extract.model import ExtractError
     monkeypatch.setattr(ocr, "_RECOGNIZER", None)
     monkeypatch.setitem(sys.modules, "rapidocr", None)       # import rapidocr → ImportError
     with pytest.raises(ExtractError, match=r"pip install 'ogi\[ocr\]'"):
@@ -328,7 +328,7 @@ def _drawn_table(rotation=0.0):
 def test_grid_comes_from_the_ruling_lines_with_merges_as_spans(rotation):
     pytest.importorskip("cv2")
     import numpy as np
-    from extract import ocr
+    from ogi.extract import ocr
     gray = np.asarray(_drawn_table(rotation))
     gray, angle = ocr._deskew(gray, 200)
     assert abs(angle + rotation) < 0.15                          # the correction undoes the tilt
@@ -343,7 +343,7 @@ def test_red_seal_is_removed_but_black_print_under_it_stays():
     pytest.importorskip("cv2")
     import numpy as np
     from PIL import Image
-    from extract import ocr
+    from ogi.extract import ocr
     page = _drawn_table().convert("RGB")
     sealed = np.asarray(_seal(page, (500, 220), 120))
     gray = ocr._remove_red(sealed)
@@ -355,8 +355,8 @@ def test_red_seal_is_removed_but_black_print_under_it_stays():
 
 
 def test_a_table_continued_on_the_next_page_is_stitched():
-    from extract.model import Cell, Paragraph, Table
-    from extract.ocr import stitch_pages
+    from ogi.extract.model import Cell, Paragraph, Table
+    from ogi.extract.ocr import stitch_pages
     xs = [50.0, 150.0, 250.0, 350.0]
     head = Table([Cell(0, 0, "note", colspan=1, page=1, bbox=(xs[0], 700, xs[1], 720)),
                   Cell(0, 1, "A", colspan=2, page=1, bbox=(xs[1], 700, xs[3], 720))], 1, 2, page=1)
@@ -370,8 +370,8 @@ def test_a_table_continued_on_the_next_page_is_stitched():
 
 
 def test_apply_ocr_puts_ocr_blocks_in_page_order(monkeypatch):
-    from extract import ocr
-    from extract.model import Document, Paragraph, Table
+    from ogi.extract import ocr
+    from ogi.extract.model import Document, Paragraph, Table
     doc = Document("x.pdf", "pdf", blocks=[Paragraph("p1", 1), Table([], 0, 0, page=3)], pages_needing_ocr=[2])
     monkeypatch.setattr(ocr, "ocr_pdf_pages", lambda data, pages, dpi=200: [Paragraph("p2", 2), Table([], 0, 0, page=2)])
     ocr.apply_ocr(doc, b"")

@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data import SAMPLES_DIR
-from extract import office
+from ogi.data import SAMPLES_DIR
+from ogi.extract import office
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.libreoffice,

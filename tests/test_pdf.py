@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extract.model import Document, ExtractError, Table
-from extract.pdf import read_pdf
+from ogi.extract.model import Document, ExtractError, Table
+from ogi.extract.pdf import read_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -176,7 +176,7 @@ def test_empty_user_password_opens(tmp_path):
 
 
 def test_page_cap(tmp_path, monkeypatch):
-    import extract.pdf as pdf_module
+    import ogi.extract.pdf as pdf_module
     monkeypatch.setattr(pdf_module, "MAX_PAGES", 3)
     path = CORPUS / "hongze-district-2024.pdf"
     if not path.exists():
@@ -421,7 +421,7 @@ def _same_grid(ours, theirs) -> None:
 def test_page_object_grids_equal_pdfplumbers(name):
     """The grids built from pypdfium2 path objects and chars are pdfplumber's own grids."""
     import pypdfium2 as pdfium
-    import extract.pdf as pdf_module
+    import ogi.extract.pdf as pdf_module
     path = CORPUS / f"{name}.pdf"
     if not path.exists():
         pytest.skip("shared corpus not available")
@@ -440,8 +440,8 @@ def test_page_object_grids_equal_pdfplumbers(name):
 
 def test_corpus_needs_no_pdfplumber_fallback(caplog):
     import logging
-    from extract.pdf import FALLBACK
-    caplog.set_level(logging.INFO, logger="extract.pdf")
+    from ogi.extract.pdf import FALLBACK
+    caplog.set_level(logging.INFO, logger="ogi.extract.pdf")
     paths = sorted(CORPUS.glob("*.pdf"))
     if not paths:
         pytest.skip("shared corpus not available")
@@ -462,25 +462,25 @@ def _chars(lines: list[tuple[str, float, float]], width: float = 10.0) -> list[d
 
 
 def test_number_wrapped_by_a_narrow_cell_is_joined():
-    from extract.pdf import _cell_text
+    from ogi.extract.pdf import _cell_text
     chars = _chars([("１８", 100, 20), ("４", 105, 34)])
     assert _cell_text(chars, (98, 5, 132, 40)) == "１８４"       # '４' did not fit beside '１８'
 
 
 def test_two_numbers_on_two_lines_are_never_fused():
-    from extract.pdf import _cell_text
+    from ogi.extract.pdf import _cell_text
     chars = _chars([("12", 100, 20), ("34", 100, 34)])
     assert _cell_text(chars, (90, 5, 250, 40)) == "12\n34"       # room to spare: two lines
 
 
 def test_label_lines_keep_their_breaks():
-    from extract.pdf import _cell_text
+    from ogi.extract.pdf import _cell_text
     chars = _chars([("商业", 100, 20), ("企业", 100, 34)])
     assert _cell_text(chars, (98, 5, 122, 40)) == "商业\n企业"
 
 
 def test_traditional_character_anchors_find_the_tables():
-    from extract.pdf import PageText, Line, _pages_likely_with_tables
+    from ogi.extract.pdf import PageText, Line, _pages_likely_with_tables
     def page(n, text):
         return PageText(n, 595, 842, [Line(text, (0, 0, 10, 10))], False)
     pages = [page(1, "總體情況"), page(2, "信息內容 本年處理決定數量"), page(3, "申請人情況"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.pdf import FALLBACK, read_pdf
+from ogi.extract.pdf import FALLBACK, read_pdf
 from ogi.pipeline import build, read_report
 from tests.generate import random_truth, write_docx, write_truth
 
@@ -65,7 +65,7 @@ def generated(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
 @pytest.fixture
 def fallbacks(caplog):
     """Messages of pages that had to be parsed by pdfplumber instead of from page objects."""
-    caplog.set_level(logging.INFO, logger="extract.pdf")
+    caplog.set_level(logging.INFO, logger="ogi.extract.pdf")
     return lambda: [r.getMessage() for r in caplog.records if FALLBACK in r.getMessage()]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data import SAMPLES_DIR
+from ogi.data import SAMPLES_DIR
 from ogi.indicators import definitions, indicators, indicators_by_region
 from ogi.keywords import aggregate_keywords, problems_column, report_keywords, stopwords
 

@@ -1,6 +1,6 @@
 """The template arithmetic as equations, and the solver that places values by it."""
-from normalize.rules import equations, residual, solve
-from normalize.schema import T3_COLUMNS
+from ogi.normalize.rules import equations, residual, solve
+from ogi.normalize.schema import T3_COLUMNS
 
 
 def test_each_layout_gets_its_own_result_sum():

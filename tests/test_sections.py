@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from normalize.narrative import sentences, statements
-from normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS, heading_of, split_sections
+from ogi.normalize.narrative import sentences, statements
+from ogi.normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS, heading_of, split_sections
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "audit"
 

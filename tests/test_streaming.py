@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from data import SAMPLES_DIR
-from normalize.schema import fields
+from ogi.data import SAMPLES_DIR
+from ogi.normalize.schema import fields
 from ogi.cache import pipeline_version
 from ogi.dataset import TABLES, frames, table_dtypes, text_dtype
 from ogi.output import ID_COLUMNS, SHEETS, _header, write_dataset, write_dataset_chunks

@@ -58,7 +58,7 @@ def _statements_by_report(statements: pd.DataFrame | None, reports: pd.DataFrame
     # No statements table: derive them from the section texts the reports table holds.
     text_cols = [c for c in reports.columns if str(c).startswith("text_")]
     if text_cols:
-        from normalize.narrative import statements as narrate
+        from ogi.normalize.narrative import statements as narrate
         for r in reports[["report_id"] + text_cols].to_dict("records"):
             texts = {c: r[c] for c in text_cols}
             out[str(r["report_id"])] = narrate(texts)

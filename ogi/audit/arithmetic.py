@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from normalize.rules import equations, residual
-from normalize.schema import T3_COLUMNS
+from ogi.normalize.rules import equations, residual
+from ogi.normalize.schema import T3_COLUMNS
 
 from .model import Finding, Report, fmt, group_label, short_label
 from .triage import Evaluated, cause, suggest

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from normalize.schema import rules
+from ogi.normalize.schema import rules
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -8,7 +8,7 @@ findings; a `text` cell (anything else) is.
 """
 from __future__ import annotations
 
-from normalize.schema import fields
+from ogi.normalize.schema import fields
 
 from .model import Finding, Report, fmt
 from .triage import cause

@@ -10,7 +10,7 @@ A cell not read in either year skips the comparison (R11/R6 cover it).
 """
 from __future__ import annotations
 
-from normalize.schema import T3_COLUMNS
+from ogi.normalize.schema import T3_COLUMNS
 
 from .arithmetic import column_zh
 from .model import Finding, Report, fmt

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from normalize.schema import table_titles
+from ogi.normalize.schema import table_titles
 
 from .model import records
 

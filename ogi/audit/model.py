@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from normalize.schema import Field, fields
+from ogi.normalize.schema import Field, fields
 
 from .catalogue import catalogue
 

@@ -13,7 +13,7 @@ checked.
 """
 from __future__ import annotations
 
-from normalize.sections import FOUND_COLUMN, NUMERALS, SECTION_COLUMNS
+from ogi.normalize.sections import FOUND_COLUMN, NUMERALS, SECTION_COLUMNS
 
 from .model import Finding, Report
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from normalize.schema import table_titles
+from ogi.normalize.schema import table_titles
 
 from .model import Finding, Report, fmt, short_label
 from .triage import cause

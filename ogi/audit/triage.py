@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from normalize.rules import Equation
+from ogi.normalize.rules import Equation
 
 from .model import Cell, Report, fmt
 
