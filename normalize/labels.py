@@ -17,7 +17,6 @@ from functools import lru_cache
 from .schema import fields, labels
 from .text import label_key
 
-TABLES = {"t2": "table2", "t3": "table3", "t4": "table4"}
 FUZZY_MIN_RATIO = 0.84     # below this a label is reported as unmapped
 FUZZY_MIN_MARGIN = 0.06    # the best candidate must beat the runner-up by this much
 
@@ -60,7 +59,7 @@ def index(table: str) -> _Index:
                 if part:
                     keys.setdefault(label_key(part.split("/")[-1]), set()).add(part)
     for lab in labels():
-        if lab.table == TABLES[table] and not lab.canonical_path.startswith("UNMAPPED"):
+        if lab.table == table and not lab.canonical_path.startswith("UNMAPPED"):
             keys.setdefault(label_key(lab.variant), set()).add(lab.canonical_path)
     return _Index(
         keys={k: frozenset(v) for k, v in keys.items() if k},

@@ -13,10 +13,6 @@ from pathlib import Path
 
 from ogi.data import DATA_DIR
 
-T3_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal", "other_org", "total")
-T4_GROUPS = ("review", "suit_direct", "suit_after_review")
-
-
 class SchemaError(ValueError):
     """A data file contradicts itself or another data file."""
 
@@ -48,7 +44,7 @@ class Field:
 
 @dataclass(frozen=True)
 class Label:
-    table: str            # heading, section1, table2, table3, table4, narrative
+    table: str            # heading (section headings), t2, t3, t4
     template: str
     canonical_path: str
     variant: str
@@ -112,3 +108,8 @@ def table_titles() -> dict[str, str]:
 
 def table_fields(table: str) -> list[Field]:
     return [f for f in fields().values() if f.table == table]
+
+
+# Table 3's applicant columns and table 4's groups, in fields.csv order (the printed order).
+T3_COLUMNS = tuple(dict.fromkeys(f.column for f in table_fields("t3")))
+T4_GROUPS = tuple(dict.fromkeys(f.id.split(".")[1] for f in table_fields("t4")))

@@ -17,6 +17,7 @@ the audit (rule R11) reads only those columns.
 """
 from __future__ import annotations
 
+import csv
 import logging
 import re
 import unicodedata
@@ -24,13 +25,22 @@ from functools import lru_cache
 
 from opencc import OpenCC
 
+from ogi.data import DATA_DIR
+
 from .schema import labels
 
 log = logging.getLogger(__name__)
 
-# Section keys in template order, with the numeral the template prints.
-SECTIONS = ("overview", "proactive", "requests", "appeals", "problems", "other")
-NUMERALS = ("一", "二", "三", "四", "五", "六")
+
+@lru_cache(maxsize=1)
+def _section_rows() -> tuple[dict, ...]:
+    """data/sections.csv: the six sections in template order, with their numerals and keywords."""
+    with open(DATA_DIR / "sections.csv", encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+SECTIONS = tuple(r["key"] for r in _section_rows())
+NUMERALS = tuple(r["numeral"] for r in _section_rows())
 NUMERAL_OF = dict(zip(SECTIONS, NUMERALS))
 
 # Column names the reports table uses; `text_preamble` is the text before 一.
@@ -40,14 +50,7 @@ FOUND_COLUMN = "sections_found"
 
 # Words a heading of each section cannot lack: the fallback for headings no
 # variant in labels.csv covers, used only together with the section's number.
-_KEYWORDS = {
-    "overview": ("总体",),
-    "proactive": ("主动公开",),
-    "requests": ("申请",),
-    "appeals": ("复议", "诉讼"),
-    "problems": ("问题",),
-    "other": ("其他",),
-}
+_KEYWORDS = {r["key"]: tuple(r["keywords"].split("|")) for r in _section_rows()}
 _MAX_HEADING_CHARS = 40          # a longer paragraph is body text, not a heading
 
 _T2S = OpenCC("t2s")

@@ -1,12 +1,11 @@
 """Every label variant in data/labels.csv maps to its canonical path; made-up labels map to nothing."""
 import pytest
 
-from ogi.normalize.labels import TABLES, field_for, index, match_label, match_path
+from ogi.normalize.labels import field_for, index, match_label, match_path
 from ogi.normalize.schema import fields, labels
 from ogi.normalize.text import label_key
 
-TABLE_OF = {v: k for k, v in TABLES.items()}
-TABLE_LABELS = [lab for lab in labels() if lab.table in TABLE_OF and not lab.canonical_path.startswith("UNMAPPED")]
+TABLE_LABELS = [lab for lab in labels() if lab.table in ("t2", "t3", "t4") and not lab.canonical_path.startswith("UNMAPPED")]
 
 
 def _axis(table, path):
@@ -16,7 +15,7 @@ def _axis(table, path):
 
 @pytest.mark.parametrize("lab", TABLE_LABELS, ids=lambda lab: f"line{lab.line}")
 def test_variant_maps_to_its_canonical_path(lab):
-    table = TABLE_OF[lab.table]
+    table = lab.table
     axis = _axis(table, lab.canonical_path)
     if axis is None:  # a block or group label: it must at least be recognised as that label
         assert lab.canonical_path in match_label(table, lab.variant)
