@@ -168,32 +168,59 @@ def indicators_by_region(reports: pd.DataFrame, min_denominator: int | None = No
     `per_report` reuses an indicators() result instead of recomputing it.
     """
     per_report = indicators(reports, min_denominator, values) if per_report is None else per_report
-    rows = []
     keys = ["province", "year", "indicator"]
-    for (province, year, ind_id), group in per_report.groupby(keys, dropna=False, sort=True):
-        ind = definitions()[ind_id]
-        rows.append([province, year, ind_id, *_pool(group, ind, _threshold(ind, min_denominator))])
-    out = pd.DataFrame(rows, columns=REGION_COLUMNS)
+    out = pd.concat([_pooled(per_report[per_report["indicator"] == ind.id], ind, _threshold(ind, min_denominator))
+                     for ind in definitions().values()], ignore_index=True)
     order = {ind_id: i for i, ind_id in enumerate(definitions())}     # data/indicators.csv order
-    out = out.sort_values(["province", "year", "indicator"], key=lambda c: c.map(order) if c.name == "indicator"
-                          else c, na_position="last", kind="stable", ignore_index=True)
+    out = out.sort_values(keys, key=lambda c: c.map(order) if c.name == "indicator" else c,
+                          na_position="last", kind="stable", ignore_index=True)
     return _typed(out, REGION_COLUMNS)
 
 
-def _pool(group: pd.DataFrame, ind: Indicator, threshold: int) -> list:
-    """[value, numerator, denominator, n_reports, median, note] for one province-year."""
+def _pooled(rows: pd.DataFrame, ind: Indicator, threshold: int) -> pd.DataFrame:
+    """One indicator's REGION_COLUMNS rows, one per province-year, by group-by over all reports at once.
+
+    Rates pool the reports where numerator and denominator are both known; counts pool the reports
+    whose numerator is known. A province-year with no such report keeps its row, empty, with a note.
+    """
+    keys = ["province", "year"]
+    groups = rows[keys].drop_duplicates().astype(object)
+    known = rows.dropna(subset=["numerator", "denominator"] if ind.is_rate else ["numerator"])
+    num = known["numerator"].astype("float64")
+    by = [known[k].astype(object).fillna("\0") for k in keys]     # NA is a group of its own
+    pooled = pd.DataFrame({
+        "numerator": num.groupby(by).sum(),
+        "n_reports": num.groupby(by).size(),
+        "median": (known["value"] if ind.is_rate else num).astype("float64").groupby(by).median(),
+    })
     if ind.is_rate:
-        known = group.dropna(subset=["numerator", "denominator"])
-        if known.empty:
-            return [pd.NA, pd.NA, pd.NA, 0, pd.NA, "no report with numerator and denominator"]
-        num, den = known["numerator"].sum(), known["denominator"].sum()
-        value, note = _guard(num, den, threshold, True)
-        return [value, num, den, len(known), known["value"].dropna().median(), note]
-    known = group.dropna(subset=["numerator"])
-    if known.empty:
-        return [pd.NA, pd.NA, pd.NA, 0, pd.NA, "numerator missing"]
-    return [known["numerator"].mean(), known["numerator"].sum(), len(known), len(known),
-            known["numerator"].median(), ""]
+        pooled["denominator"] = known["denominator"].astype("float64").groupby(by).sum()
+    else:
+        pooled["denominator"] = pooled["n_reports"].astype("float64")
+    pooled.index = pooled.index.set_names(keys)
+    lookup = groups.fillna("\0").set_index(keys).index
+    pooled = pooled.reindex(lookup)
+    out = groups.reset_index(drop=True)
+    out["indicator"] = ind.id
+    for col in ("numerator", "denominator", "n_reports", "median"):
+        out[col] = pooled[col].to_numpy()
+    out["n_reports"] = out["n_reports"].fillna(0)
+    guarded = [_pool_note(n, d, k, threshold, ind) for n, d, k in
+               zip(out["numerator"], out["denominator"], out["n_reports"])]
+    out["value"] = [v for v, _ in guarded]
+    out["note"] = [note for _, note in guarded]
+    empty = out["n_reports"] == 0
+    out.loc[empty, ["numerator", "denominator", "median"]] = float("nan")
+    return out
+
+
+def _pool_note(num, den, n_reports, threshold: int, ind: Indicator) -> tuple[object, str]:
+    """(value, note) of one province-year's pooled counts."""
+    if not n_reports:
+        return pd.NA, "no report with numerator and denominator" if ind.is_rate else "numerator missing"
+    if ind.is_rate:
+        return _guard(num, den, threshold, True)
+    return num / n_reports, ""
 
 
 def _typed(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
