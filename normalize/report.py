@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ogi.extract.model import Document
 
+from .coverage import TableCoverage, coverage, overall
 from .metadata import Metadata, metadata
 from .narrative import statements
 from .sections import split_sections
@@ -37,11 +38,21 @@ class Report:
         return self.sha256[:16]
 
     @property
+    def coverage_by_table(self) -> dict[str, TableCoverage]:
+        return coverage(self.values, self.templates, self.tables_found, self.meta.year)
+
+    @property
+    def coverage(self) -> float:
+        """Cells read (value, blank or dash) / cells the detected layouts print, over the three tables."""
+        return overall(self.coverage_by_table)
+
+    @property
     def status(self) -> str:
-        """complete: all three tables read and nothing left unplaced; partial: something is missing."""
+        """complete: all three tables found and every cell they print read; decided from the counts alone."""
         if not self.values:
             return "no tables"
-        if len(self.tables_found) < 3 or self.unmapped or any("left missing" in w for w in self.warnings):
+        per_table = self.coverage_by_table
+        if len(self.tables_found) < 3 or any(c.missing for c in per_table.values()):
             return "partial"
         return "complete"
 

@@ -19,8 +19,10 @@ from ogi.normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMN
 
 VALUE_COLUMNS = ["report_id", "source", "field", "value", "raw", "kind", "page", "table", "row", "col",
                  "row_label", "col_label", "x0", "y0", "x1", "y1", "confidence", "label_match"]
+COVERAGE_COLUMNS = ["coverage", "coverage_t2", "coverage_t3", "coverage_t4",
+                    "cells_missing_t2", "cells_missing_t3", "cells_missing_t4"]
 REPORT_COLUMNS = ["report_id", "source", "format", "agency", "year", "province", "city", "county", "adcode",
-                  "template_t2", "template_t3", "status", "n_values", "n_unmapped", "warnings"]
+                  "template_t2", "template_t3", "status", *COVERAGE_COLUMNS, "n_values", "n_unmapped", "warnings"]
 REPORT_TAIL = ["sha256", "n_pages", "n_tables", "tables_found", "unmapped"]
 STATEMENT_COLUMNS = ["report_id", "source", "section", "sentence", "number", "unit", "approx", "field"]
 ERROR_COLUMNS = ["source", "stage", "reason"]
@@ -62,6 +64,7 @@ def value_dtypes() -> dict[str, str]:
 
 def report_dtypes() -> dict[str, str]:
     numbers = {"year": "Int64", "n_values": "Int64", "n_unmapped": "Int64", "n_pages": "Int64", "n_tables": "Int64"}
+    numbers.update({col: "float64" if col.startswith("coverage") else "Int64" for col in COVERAGE_COLUMNS})
     numbers.update({fid: DTYPES[f.type] for fid, f in fields().items()})
     return {col: numbers.get(col, TEXT) for col in report_columns()}
 
@@ -118,7 +121,7 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
     for rep in reports:
         m = rep.meta
         row = [rep.report_id, rep.source, rep.format, m.agency, m.year, m.province, m.city, m.county, m.adcode,
-               rep.templates.get("t2"), rep.templates.get("t3"), rep.status,
+               rep.templates.get("t2"), rep.templates.get("t3"), rep.status, *_coverage_cells(rep),
                sum(v.kind != "derived" for v in rep.values.values()), len(rep.unmapped), "; ".join(rep.warnings)]
         row += [_field_value(rep, fid) for fid in field_defs]
         row += [rep.sha256, rep.n_pages, rep.n_tables, " ".join(rep.tables_found),
@@ -130,6 +133,13 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
         # before `typed`: an integer field printed with decimals becomes NA here, not an error
         df[fid] = pd.array(df[fid], dtype=DTYPES[f.type]) if f.type == "decimal" else _as_int(df[fid])
     return typed(df, report_dtypes())
+
+
+def _coverage_cells(rep: Report) -> list:
+    """The COVERAGE_COLUMNS of one report."""
+    per_table = rep.coverage_by_table
+    return [rep.coverage, *(per_table[t].fraction for t in ("t2", "t3", "t4")),
+            *(per_table[t].missing for t in ("t2", "t3", "t4"))]
 
 
 def _field_value(rep: Report, fid: str):
