@@ -28,6 +28,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "engine"
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
 CORPUS = Path("/work/shared/corpus")
 SYNTHETIC_N, SYNTHETIC_SEED = 120, 5
 TABLES = ("reports", "values", "statements")
@@ -150,3 +151,66 @@ if __name__ == "__main__":
         raise SystemExit(__doc__)
     for which in sys.argv[2:] or ["batch", "synthetic"]:
         write_fixture(which)
+
+
+# ---------------------------------------------------------------- the rules and templates as data
+
+def test_every_rule_is_a_row_of_rules_csv_with_kind_and_scope():
+    from ogi.audit.catalogue import catalogue
+    from ogi.normalize.schema import rules
+
+    rows = rules()
+    assert {r["id"] for r in rows} >= {f"R{i}" for i in (1, *range(3, 12))}
+    assert all(r["kind"] and r["scope"] in ("same_year", "previous_year") for r in rows)
+    cat = catalogue()
+    for r in rows:
+        assert cat[r["id"]].wording_zh and cat[r["id"]].severity == next(
+            x["severity"] for x in rows if x["id"] == r["id"])
+    assert {r["id"] for r in rows if r["scope"] == "previous_year"} == {"R7", "R8"}
+
+
+def test_cross_year_rules_are_equations_from_rules_csv():
+    from ogi.normalize.rules import crossyear_equations, equations
+
+    names = {eq.name for eq in crossyear_equations()}
+    assert {"R7[total]", "R7[natural]", "R8[regulation]", "R8[normative]"} <= names
+    r8 = next(eq for eq in crossyear_equations() if eq.name == "R8[normative]")
+    assert r8.template == "2021" and "previous:t2.normative.in_force" in r8.rhs
+    # the same-year solver never sees a cross-year equation
+    assert not any(eq.rule in ("R7", "R8") for layout in ("2019", "2021", None) for eq in equations(layout))
+
+
+def test_a_new_template_version_is_a_row_of_templates_csv(monkeypatch):
+    """R10 follows data/templates.csv: with a 2025 version added, a 2025 report on 2021 tables is flagged."""
+    import ogi.audit.model as model
+    import ogi.audit.template as template
+    from ogi.normalize import schema
+    from test_audit import audit, spec_from_truth, truth
+
+    now = schema.templates()
+    added = (schema.Template(now[0].version, now[0].document, now[0].citation, now[0].first_year,
+                             now[0].last_year, now[0].name_zh),
+             schema.Template("2021", now[1].document, now[1].citation, 2021, 2024, now[1].name_zh),
+             schema.Template("2025", "国办公开办函〔2025〕1号", "〔2025〕1号", 2025, None, "2025年格式（1号）"))
+    t = truth(81, "2021", 2025)
+    assert audit([spec_from_truth(t, "r1")]).empty
+    for module in (schema, template, model):
+        monkeypatch.setattr(module, "templates", lambda: added)
+    found = audit([spec_from_truth(t, "r1")])
+    assert list(found["check"]) == ["R10[format]"]
+    assert "2025年格式（1号）" in found.iloc[0]["message"] and found.iloc[0]["expected"] == "2025"
+
+
+def test_the_audit_suggestion_and_propose_repairs_are_one_engine():
+    """A misprinted detail cell: the audit's suggestion is what normalize/repair proposes."""
+    from ogi.normalize.repair import propose_repairs
+    from test_audit import audit, spec_from_truth, truth
+
+    t = truth(82, "2019", 2020)
+    fid = "t3.withheld.process.total"
+    right = t.values[fid] or 0
+    t.values[fid] = right + 6
+    found = audit([spec_from_truth(t, "r1")])
+    printed = {f: v for f, v in t.values.items() if v is not None}
+    assert set(found["suggestion"]) == {f"{fid} = {int(right)}"}
+    assert propose_repairs(printed, "2019") == [(fid, float(right))]
