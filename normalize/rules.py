@@ -14,14 +14,18 @@ from typing import Mapping
 from .schema import T3_COLUMNS, T4_GROUPS, fields, rules
 
 
+PREVIOUS = "previous:"     # a term read from the same agency's report of the year before
+
+
 @dataclass(frozen=True)
 class Equation:
-    rule: str                 # R1, R3, R4, R5
+    rule: str                 # R1, R3, R4, R5; R7, R8 across years
     scope: str                # the column, row or group it is expanded for
     lhs: tuple[str, ...]
     rhs: tuple[str, ...]
     severity: str
     wording_zh: str
+    template: str = "both"    # the layout of its table it needs (both years' for a cross-year rule)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -30,6 +34,15 @@ class Equation:
     @property
     def name(self) -> str:
         return f"{self.rule}[{self.scope}]"
+
+    @property
+    def table(self) -> str:
+        return field_of(self.terms[0]).split(".")[0]
+
+
+def field_of(term: str) -> str:
+    """The field id of a term (without its `previous:` prefix)."""
+    return term[len(PREVIOUS):] if term.startswith(PREVIOUS) else term
 
 
 def _t3_rows(template_t3: str | None) -> list[str]:
@@ -43,6 +56,10 @@ def _t3_rows(template_t3: str | None) -> list[str]:
 
 
 def _domain(for_each: str, template_t3: str | None) -> tuple[str, list[str]]:
+    """The placeholder and the items a rule is expanded for: `col`, `row`, `group` or `name=a|b`."""
+    if "=" in for_each:
+        name, items = for_each.split("=", 1)
+        return name, list(_split(items, "|"))
     if for_each == "col":
         return "col", list(T3_COLUMNS)
     if for_each == "row":
@@ -52,12 +69,27 @@ def _domain(for_each: str, template_t3: str | None) -> tuple[str, list[str]]:
     raise ValueError(f"data/rules.csv: unknown for_each {for_each!r}")
 
 
+def _split(text: str, sep: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(sep) if t.strip())
+
+
 def _side(text: str) -> tuple[str, ...]:
-    return tuple(t.strip() for t in text.split("+") if t.strip())
+    return _split(text, "+")
+
+
+def _expand(rule: dict, template_t3: str | None) -> list[Equation]:
+    name, domain = _domain(rule["for_each"], template_t3)
+    lhs, rhs = rule["equation"].split("=")
+    out = []
+    for item in domain:
+        expand = lambda side: _side(side.replace("{" + name + "}", item))  # noqa: E731
+        out.append(Equation(rule["id"], item, expand(lhs), expand(rhs), rule["severity"], rule["wording_zh"],
+                            rule["template"]))
+    return out
 
 
 def equations(template_t3: str | None) -> list[Equation]:
-    """Every equation that applies to a report whose table 3 has this layout.
+    """Every same-year equation that applies to a report whose table 3 has this layout.
 
     Table-4 rules apply whatever the layout. With the table-3 layout unknown
     (its （六） rows not read), only the rules both layouts share apply, over
@@ -65,15 +97,23 @@ def equations(template_t3: str | None) -> list[Equation]:
     """
     out: list[Equation] = []
     for rule in rules():
+        if rule["kind"] != "equation" or rule["scope"] != "same_year":
+            continue
         uses_t3 = "t3." in rule["equation"]
         if uses_t3 and rule["template"] not in ("both", template_t3):
             continue
-        name, domain = _domain(rule["for_each"], template_t3)
-        lhs, rhs = rule["equation"].split("=")
-        for item in domain:
-            expand = lambda side: _side(side.replace("{" + name + "}", item))  # noqa: E731
-            out.append(Equation(rule["id"], item, expand(lhs), expand(rhs), rule["severity"], rule["wording_zh"]))
+        out.extend(_expand(rule, template_t3))
     return out
+
+
+def crossyear_equations() -> list[Equation]:
+    """The equations between a report and the same agency's report of the year before (R7, R8).
+
+    Terms of last year's report carry the `previous:` prefix; `template` is
+    the layout both years' table must have (checked by the caller).
+    """
+    return [eq for rule in rules() if rule["kind"] == "equation" and rule["scope"] == "previous_year"
+            for eq in _expand(rule, None)]
 
 
 def residual(eq: Equation, values: Mapping[str, float | None]) -> float:

@@ -94,6 +94,39 @@ def rules() -> tuple[dict, ...]:
     return tuple(row for _, row in _read_csv("rules.csv"))
 
 
+@dataclass(frozen=True)
+class Template:
+    version: str          # 2019, 2021: what template_t2 / template_t3 hold
+    document: str         # the 文号 that set it (国办公开办函〔2021〕30号)
+    citation: str         # the 文号 as reports cite it (〔2021〕30号)
+    first_year: int       # the first report year it is for
+    last_year: int | None # the last, None while it is current
+    name_zh: str          # how a message names it
+
+    def fits(self, year: int) -> bool:
+        return self.first_year <= year and (self.last_year is None or year <= self.last_year)
+
+
+@lru_cache(maxsize=None)
+def templates() -> tuple[Template, ...]:
+    """The template versions in order of first report year, from data/templates.csv."""
+    out = []
+    for line, row in _read_csv("templates.csv"):
+        try:
+            out.append(Template(row["version"], row["document"], row["citation"], int(row["first_year"]),
+                                int(row["last_year"]) if row["last_year"] else None, row["name_zh"]))
+        except ValueError as exc:
+            raise SchemaError(f"data/templates.csv line {line}: {exc}") from exc
+    return tuple(sorted(out, key=lambda t: t.first_year))
+
+
+def template_for_year(year: int | None) -> Template | None:
+    """The template a report of this year must use; None before the first one."""
+    if year is None:
+        return None
+    return next((t for t in templates() if t.fits(year)), None)
+
+
 @lru_cache(maxsize=None)
 def table_titles() -> dict[str, str]:
     """t2/t3/t4 → their printed title ("表二 主动公开政府信息情况"), from the official section headings."""

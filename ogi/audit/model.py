@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ogi.normalize.schema import Field, fields
+from ogi.normalize.schema import Field, fields, templates
 
 from .catalogue import catalogue
 
@@ -155,7 +155,8 @@ def _template(v) -> str | None:
     if v is None or v == "":
         return None
     s = str(v)
-    return s[:4] if s[:4] in ("2019", "2021") else s
+    versions = {t.version for t in templates()}
+    return next((version for version in versions if s.startswith(version)), s)
 
 
 def _cell_from_row(rid: str, r: dict) -> Cell:

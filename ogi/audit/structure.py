@@ -13,6 +13,7 @@ checked.
 """
 from __future__ import annotations
 
+from ogi.normalize.schema import templates
 from ogi.normalize.sections import FOUND_COLUMN, NUMERALS, SECTION_COLUMNS
 
 from .model import Finding, Report
@@ -20,6 +21,7 @@ from .model import Finding, Report
 _TABLES = {"t2": "二、主动公开政府信息情况", "t3": "三、收到和处理政府信息公开申请情况",
            "t4": "四、政府信息公开行政复议、行政诉讼情况"}
 _FEE_WORDS = ("处理费", "收费", "收取")
+_FEE_TEMPLATE = "2021"    # the template version from whose first year on 六 reports the fee
 
 
 def _sections(report: Report, out: list[Finding]) -> None:
@@ -36,10 +38,14 @@ def _sections(report: Report, out: list[Finding]) -> None:
                            expected="".join(NUMERALS), actual=found, check="R11[order]"))
     year = report.year
     other = report.text(SECTION_COLUMNS["other"])
-    if year and year >= 2021 and "六" in found and other is not None \
+    if year and year >= _fee_year() and "六" in found and other is not None \
             and not any(w in other for w in _FEE_WORDS):
         out.append(Finding(report, "R11", f"R11 第六部分未报告信息处理费收取情况（内容：“{other[:40]}”）。",
                            expected="信息处理费", actual=other[:40], check="R11[fee]", severity="info"))
+
+
+def _fee_year() -> int:
+    return next(t.first_year for t in templates() if t.version == _FEE_TEMPLATE)
 
 
 def _tables(report: Report, out: list[Finding]) -> None:

@@ -10,23 +10,17 @@ then the published report may well be right and our reading wrong:
   cells that were read may sit in the wrong column.
 Otherwise "report": the published report itself breaks the rule.
 
-suggestion — for the arithmetic rules: the single cell whose change makes
-every failed equation hold without breaking one that holds. Failed equations
-are grouped into connected sets (sharing a cell); each set gets its own fix,
-so 洪泽区 2023's two broken table-4 groups get one fix each. When several
-cells could each fix a set, one of them is chosen only when it is a total
-printed 0 (or blank) on the right-hand side while the parts are not all 0:
-a total left at 0 is the common slip, and the alternative (zeroing a printed
-part) would erase information. Otherwise no suggestion; the message lists
-the candidates.
+suggestion — the minimal correction of normalize/repair.py (the one repair
+engine), given the report's evaluated equations.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ogi.normalize.repair import TOLERANCE, Fix, repair_groups
 from ogi.normalize.rules import Equation
 
-from .model import Cell, Report, fmt
+from .model import Cell, Report
 
 OCR_CONFIDENCE = 0.9
 
@@ -77,69 +71,12 @@ class Evaluated:
 
     @property
     def failed(self) -> bool:
-        return abs(self.residual) > 1e-9
-
-
-def _components(failed: list[Evaluated]) -> list[list[Evaluated]]:
-    groups: list[list[Evaluated]] = []
-    for ev in failed:
-        terms = set(ev.eq.terms)
-        joined = [g for g in groups if any(terms & set(o.eq.terms) for o in g)]
-        merged = [ev] + [o for g in joined for o in g]
-        groups = [g for g in groups if g not in joined] + [merged]
-    return groups
-
-
-@dataclass
-class Fix:
-    field: str
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.field} = {fmt(self.value)}"
-
-
-def _single_fixes(report: Report, group: list[Evaluated], holding: list[Evaluated]) -> list[Fix]:
-    common = set(group[0].eq.terms)
-    for ev in group[1:]:
-        common &= set(ev.eq.terms)
-    fixes = []
-    for fid in sorted(common):
-        cell = report.cell(fid)
-        if cell.kind == "derived":
-            continue                      # never printed: cannot be what is wrong
-        if any(fid in ev.eq.terms for ev in holding):
-            continue                      # changing it would break a rule that holds
-        deltas = {(-ev.residual if fid in ev.eq.lhs else ev.residual) for ev in group}
-        if len(deltas) != 1:
-            continue
-        new = cell.as_number + deltas.pop()
-        if new < 0 or new != int(new):
-            continue                      # counts are non-negative integers
-        fixes.append(Fix(fid, new))
-    return fixes
-
-
-def _left_total(report: Report, group: list[Evaluated], fixes: list[Fix]) -> Fix | None:
-    """The fix that fills a total printed 0/blank over non-zero parts, if exactly one."""
-    chosen = []
-    for fix in fixes:
-        cell = report.cell(fix.field)
-        if cell.as_number != 0 or not all(fix.field in ev.eq.rhs for ev in group):
-            continue
-        if all(any(report.cell(p).as_number for p in ev.eq.lhs) for ev in group):
-            chosen.append(fix)
-    return chosen[0] if len(chosen) == 1 else None
+        return abs(self.residual) > TOLERANCE
 
 
 def suggest(report: Report, evaluated: list[Evaluated]) -> dict[int, tuple[Fix | None, list[Fix]]]:
     """id(Evaluated) of each failed equation → (the fix, all single-cell candidates)."""
-    failed = [ev for ev in evaluated if ev.failed]
-    holding = [ev for ev in evaluated if not ev.failed]
-    out: dict[int, tuple[Fix | None, list[Fix]]] = {}
-    for group in _components(failed):
-        fixes = _single_fixes(report, group, holding)
-        fix = fixes[0] if len(fixes) == 1 else _left_total(report, group, fixes)
-        for ev in group:
-            out[id(ev)] = (fix, fixes)
-    return out
+    never = {c.field for c in report.cells.values() if c.kind == "derived"}
+    groups = repair_groups([ev.eq for ev in evaluated], [ev.residual for ev in evaluated],
+                           lambda fid: report.cell(fid).as_number, never)
+    return {id(evaluated[i]): (g.fix, g.candidates) for g in groups for i in g.members}
