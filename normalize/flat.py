@@ -17,12 +17,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .digits import RunRow, split_runs, splits
+from .digits import RunRow, row_splits, split_runs, splits
 from .labels import index
 from .rules import equations
 from .schema import T3_COLUMNS, fields, labels
 from .tables import Reading, Value, _derive_sums, _template
-from .text import _QUOTES, _T2S, label_key
+from .text import _PINYIN, _QUOTES, _T2S, label_key
 from .values import parse_value
 
 
@@ -33,11 +33,12 @@ class FlatSettings:
     min_header_labels: int = 3       # column labels a table's header must print
     max_first_tries: int = 20        # occurrences of a table's first row label tried as its start
     max_t2_cells: int = 8            # digits per table-2 cell (counts and 万元 amounts)
+    rest_checked: int = 40           # chars after a row's values that must hold no digit
 
 
 SETTINGS = FlatSettings()
 SECTION_NUMERALS = "一二三四五六"
-VALUE_RUN = re.compile(r"(?:[\d\s,.．，—–\-/／]|无(?![\u4e00-\u9fff])|(?<=\d)(?:万元|元|件|条|个|项|次))+")
+VALUE_RUN = re.compile(r"(?:[\d\s,.．，—–\-+−/／]|无(?![\u4e00-\u9fff])|(?<=\d)(?:万元|元|件|条|个|项|次))+")
 TOKEN = re.compile(r"(?P<num>\d[\d,，]*(?:[.．]\d+)?)(?P<unit>万元|元|件|条|个|项|次)?|(?P<dash>——|—|–|-|/|／|无)")
 THOUSANDS = re.compile(r"^\d{1,3}(?:[,，]\d{3})+$")
 NUMBERING = re.compile(r"^[(]?([一二三四五六七八九十]{1,3}|\d{1,2})[)、.]")
@@ -56,7 +57,7 @@ class _Text:
 
     @classmethod
     def of(cls, text: str) -> "_Text":
-        norm = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        norm = _PINYIN.sub("", unicodedata.normalize("NFKC", text).translate(_QUOTES))  # 强(qiáng)制
         simplified = _T2S.convert(norm)
         if len(simplified) == len(norm):  # positions must stay aligned
             norm = simplified
@@ -168,7 +169,8 @@ def _table_bounds(heads, size: int) -> dict[str, tuple[int, int]]:
     out = {}
     for table, numeral in (("t2", "二"), ("t3", "三"), ("t4", "四")):
         start = starts[numeral][1] if numeral in starts else 0
-        later = [s for n, s, _ in heads if n > numeral and s >= start]
+        order = SECTION_NUMERALS.index(numeral)
+        later = [s for n, s, _ in heads if SECTION_NUMERALS.index(n) > order and s >= start]
         out[table] = (start, min(later) if later else size)
     return out
 
@@ -237,7 +239,10 @@ def _value_text(text: _Text, start: int, end: int, next_path: str | None = None)
         raw = tail.sub("", raw)
     match = VALUE_RUN.match(raw)
     value = match.group(0) if match else ""
-    return value, raw[len(value):]
+    rest = raw[len(value):]
+    if re.search(r"\d", rest[:SETTINGS.rest_checked]):
+        return None, rest  # a digit among label text: the cut between labels is not understood
+    return value, rest
 
 
 def _cells(raw: str) -> _Cells:
@@ -316,9 +321,10 @@ def _read_t3(text: _Text, start: int, end: int, reading: Reading):
     for k, (row, hit) in enumerate(hits):
         value_start = _after_label(text, hit[1])
         value_end = hits[k + 1][1][0] if k + 1 < len(hits) else min(end, value_start + SETTINGS.max_gap)
-        raw, _ = _value_text(text, value_start, value_end, hits[k + 1][0] if k + 1 < len(hits) else None)
+        raw, rest = _value_text(text, value_start, value_end, hits[k + 1][0] if k + 1 < len(hits) else None)
         fids = [_field("t3", row, f"申请人情况/{_col_path(c)}") for c in T3_COLUMNS]
-        specs.append((row, fids, _cells(raw)))
+        cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+        specs.append((row, fids, cells))
     for row, hit in zip(rows, found):
         if hit is None:
             reading.warnings.append(f"t3: row '{row.split('/')[-1]}' not found in the flattened text; "
@@ -345,7 +351,7 @@ def _after_values(text: _Text, label_end: int, end: int) -> int:
     """The compact end of the value text that follows a label."""
     start = _after_label(text, label_end)
     raw, _ = _value_text(text, start, min(end, start + SETTINGS.max_gap))
-    return start + len(re.sub(r"\s", "", raw))
+    return start + len(re.sub(r"\s", "", raw or ""))
 
 
 def _read_t4(text: _Text, start: int, end: int, reading: Reading):
@@ -355,10 +361,12 @@ def _read_t4(text: _Text, start: int, end: int, reading: Reading):
     if first_digit is None or not _header_ok(text, "t4", start, start + first_digit.start()):
         return None
     value_start = start + first_digit.start()
-    raw, _ = _value_text(text, value_start, min(end, value_start + SETTINGS.max_gap))
+    raw, rest = _value_text(text, value_start, min(end, value_start + SETTINGS.max_gap))
     reading.tables_found.append("t4")
     fids = [f.id for f in fields().values() if f.table == "t4"]
-    _split("t4", [("", fids, _cells(raw))], None, reading)
+    cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+    _split("t4", [("", fids, cells)], None, reading)
+    raw = raw or ""
     header = text.find(_keys("t4", "行政复议"), start, value_start)
     return (header[0] if header else start), value_start + len(re.sub(r"\s", "", raw))
 
@@ -371,25 +379,42 @@ def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
         if cells.bad:
             reading.warnings.append(f"{table}: row '{label}': {cells.bad}; its values are left missing")
             continue
-        if not cells.digits:
-            for fid in fids:  # nothing printed after the label: every cell blank
-                if fid:
-                    reading.add(Value(fid, None, "", "blank", row_label=label, label_match="exact"))
+        if not cells.digits:  # a blank row, or a label found out of place: not told apart here
+            reading.warnings.append(f"{table}: row '{label}' prints nothing after its label; left missing")
             continue
         runs.append(RunRow(fids, cells.digits, frozenset(cells.breaks), frozenset(cells.joins)))
         kept.append((label, fids, cells))
     if not runs:
         return
     result = split_runs(runs, {}, equations(layout if table == "t3" else None))
+    if any(not row_splits(run, [], {}) for run in runs):
+        # a row too short for its cells: blank cells hide in this text, and a split the equations
+        # accept may have put digits where a blank was. Only cells printed between boundaries stay.
+        reading.warnings.append(f"{table}: a row prints fewer digits than it has cells (blank cells leave no "
+                                f"trace in flattened text); no run of digits is split in this table")
+        result.values.clear()
     for i, (run, (label, fids, cells)) in enumerate(zip(runs, kept)):
         placed = [result.values.get(f) if f else None for f in fids]
         if None not in placed:
             for fid, value, (a, b) in zip(fids, placed, _spans(placed)):
                 reading.add(_cell_value(fid, value, cells, a, b, label))
-        elif i in result.unresolved or None in placed:
-            reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
+            continue
+        if not result.values and cells.n_tokens == len(fids):  # every cell printed between boundaries
+            for fid, (a, b) in zip(fids, _token_spans(cells)):
+                if fid:
+                    reading.add(_cell_value(fid, float(cells.digits[a:b]), cells, a, b, label))
+            continue
+        for fid, value in zip(fids, placed):  # the cells every fitting split agrees on
+            if fid and value is not None and not cells.dashes:  # a dash must not come out as 0
+                reading.add(Value(fid, value, cells.digits, "inferred", row_label=label, label_match="inferred"))
+        reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
                                     f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}; "
                                     f"its values are left missing")
+
+
+def _token_spans(cells: _Cells) -> list[tuple[int, int]]:
+    ends = sorted(cells.breaks)
+    return list(zip([0] + ends[:-1], ends))
 
 
 def _spans(values: list[float]) -> list[tuple[int, int]]:
@@ -404,7 +429,7 @@ def _spans(values: list[float]) -> list[tuple[int, int]]:
 def _cell_value(fid: str, value: float, cells: _Cells, a: int, b: int, label: str) -> Value:
     """A cell printed between boundaries reads as printed; one cut out of a run is inferred."""
     if a in cells.dashes and b == a + 1:
-        return Value(fid, 0.0, cells.dashes[a], "dash", row_label=label, label_match="exact")
+        return Value(fid, None, cells.dashes[a], "dash", row_label=label, label_match="exact")
     whole = (a == 0 or a in cells.breaks) and b in cells.breaks
     digits = cells.digits[a:b]
     if whole:
@@ -445,8 +470,12 @@ def _read_t2(text: _Text, start: int, end: int, reading: Reading):
             value_start = _after_label(text, hit[1])
             following = block["rows"][k + 1] if k + 1 < len(block["rows"]) else None
             value_end = following[1][0] if following else block["end"]
-            raw, _ = _value_text(text, value_start, value_end, following[0] if following else None)
+            raw, rest = _value_text(text, value_start, value_end, following[0] if following else None)
             fids = [_t2_field(row, cols) for cols, _ in block["cols"]]
+            if raw is None:
+                reading.warnings.append(f"t2: row '{row.split('/')[-1]}': digits among the text '{rest[:20]}'; "
+                                        f"its values are left missing")
+                continue
             _read_t2_row(row.split("/")[-1], fids, raw, reading)
     last = found[-1]
     return found[0]["start"], _after_values(text, last["rows"][-1][1][1], end) if last["rows"] else last["start"]
@@ -490,14 +519,13 @@ def _t2_blocks(text: _Text, layout: str, start: int, end: int) -> list[dict]:
 def _read_t2_row(label: str, fids: list[str | None], raw: str, reading: Reading) -> None:
     """A table-2 row: split only where its column count leaves exactly one reading."""
     tokens = raw.split()
-    if not tokens:
-        for fid in fids:
-            if fid:
-                reading.add(Value(fid, None, "", "blank", row_label=label))
+    if not tokens:  # a blank row, or a label found out of place: not told apart here
+        reading.warnings.append(f"t2: row '{label}' prints nothing after its label; left missing")
         return
     readings = _t2_readings(tokens, len(fids))
     if len(readings) != 1:
-        why = "no reading fits" if not readings else "more than one reading fits (table 2 has no sums)"
+        why = "more than one reading fits (table 2 has no sums, blank cells leave no trace)" if readings \
+            else "no reading fits"
         reading.warnings.append(f"t2: row '{label}' prints '{raw.strip()}' for {len(fids)} columns: {why}; "
                                 f"its values are left missing")
         return
@@ -509,27 +537,21 @@ def _read_t2_row(label: str, fids: list[str | None], raw: str, reading: Reading)
 
 
 def _t2_readings(tokens: list[str], n: int) -> list[list[tuple[str, str]]]:
-    """Every way the tokens make n cells: a token is one cell, or a digit run cut with no leading zeros."""
-    out: list = []
+    """The ways the printed tokens make n cells: one token per cell, or one bare digit run.
 
-    def walk(i: int, cells: list) -> None:
-        if len(out) > 1 or len(cells) > n:
-            return
-        if i == len(tokens):
-            if len(cells) == n:
-                out.append(list(cells))
-            return
-        token = tokens[i]
-        digit_run = token.isdigit() and len(token) > 1
-        if not (digit_run and token[0] == "0"):  # "05" is no one count
-            dash = TOKEN.fullmatch(token)
-            walk(i + 1, cells + [(token, "dash" if dash and dash.group("dash") else "number")])
-        if digit_run:
-            for k in range(2, min(n - len(cells), len(token)) + 1):
-                for split in splits(token, k, max_digits=SETTINGS.max_t2_cells):
-                    walk(i + 1, cells + [(str(v), "inferred") for v in split])
-    walk(0, [])
-    return out
+    A blank cell leaves no trace in flattened text, so a run is read only when no split into
+    n cells or fewer other than its own fits ("000" for three columns; not "350": 35|0 or 3|50
+    or 350 and a blank). Fewer separated tokens than cells means blank cells: nothing is split.
+    """
+    if len(tokens) == n:
+        return [[(t, "dash" if TOKEN.fullmatch(t) and TOKEN.fullmatch(t).group("dash") else "number")
+                 for t in tokens]]
+    if len(tokens) != 1 or not tokens[0].isdigit():
+        return []
+    fits = [s for k in range(1, n + 1) for s in splits(tokens[0], k, max_digits=SETTINGS.max_t2_cells)]
+    if len(fits) == 1 and len(fits[0]) == n:
+        return [[(str(v), "inferred") for v in fits[0]]]
+    return [None, None] if len(fits) > 1 else []
 
 
 def _t2_number(printed: str, kind: str) -> float | None:
