@@ -36,6 +36,10 @@ MAX_NODES = 200_000         # search budget, far above what real tables need
 class RunRow:
     fids: list[str | None]  # the fields of the columns the run covers, left to right
     digits: str
+    # positions in `digits` where a cell must end (a space or a dash printed there) and where
+    # none may (inside a thousands-grouped 1,234): flattened text keeps some boundaries
+    breaks: frozenset[int] = frozenset()
+    joins: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -82,11 +86,31 @@ def _usable(eq: Equation, run_fields: set[str], known: Mapping[str, float]) -> b
     return bool(terms & run_fields) and terms <= run_fields | set(known)
 
 
-def splits(digits: str, n: int) -> list[tuple[int, ...]]:
-    """Every split of `digits` into n counts of 1–4 digits (no leading zeros)."""
+def splits(digits: str, n: int, max_digits: int = MAX_DIGITS) -> list[tuple[int, ...]]:
+    """Every split of `digits` into n counts of 1–max_digits digits (no leading zeros)."""
     out: list[tuple[int, ...]] = []
-    _split_into(digits, n, (), out, None)
+    _split_into(_Cuts(digits, frozenset(), frozenset(), max_digits), 0, n, (), out, None)
     return out
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    """A digit run and the boundaries it keeps."""
+    digits: str
+    breaks: frozenset[int]
+    joins: frozenset[int]
+    max_digits: int = MAX_DIGITS
+
+    def widths(self, pos: int):
+        """The cell widths allowed at `pos`: not across a kept break, not ending inside a group."""
+        for width in range(MIN_DIGITS, self.max_digits + 1):
+            end = pos + width
+            if end > len(self.digits) or (width > 1 and self.digits[pos] == "0"):
+                return
+            if end not in self.joins:
+                yield width
+            if end in self.breaks:
+                return
 
 
 def row_splits(row: RunRow, local: list[Equation], known: Mapping[str, float]) -> list[tuple[int, ...]]:
@@ -98,25 +122,23 @@ def row_splits(row: RunRow, local: list[Equation], known: Mapping[str, float]) -
         coeffs = [(positions.get(f), known.get(f, 0.0), 1 if f in eq.lhs else -1) for f in eq.terms]
         checks.setdefault(last, []).append(coeffs)
     out: list[tuple[int, ...]] = []
-    _split_into(row.digits, len(row.fids), (), out, checks)
+    _split_into(_Cuts(row.digits, row.breaks, row.joins), 0, len(row.fids), (), out, checks)
     return out
 
 
-def _split_into(rest: str, n: int, done: tuple, out: list, checks) -> None:
+def _split_into(cuts: _Cuts, pos: int, n: int, done: tuple, out: list, checks) -> None:
+    rest = len(cuts.digits) - pos
     if n == 0:
         if not rest:
             out.append(done)
         return
-    if not MIN_DIGITS * n <= len(rest) <= MAX_DIGITS * n:
+    if not MIN_DIGITS * n <= rest <= cuts.max_digits * n:
         return
-    for width in range(MIN_DIGITS, MAX_DIGITS + 1):
-        part = rest[:width]
-        if len(part) < width or (width > 1 and part[0] == "0"):
-            break
-        placed = done + (int(part),)
+    for width in cuts.widths(pos):
+        placed = done + (int(cuts.digits[pos:pos + width]),)
         if checks and not _holds(checks.get(len(placed) - 1, ()), placed):
             continue
-        _split_into(rest[width:], n - 1, placed, out, checks)
+        _split_into(cuts, pos + width, n - 1, placed, out, checks)
 
 
 def _holds(coeff_lists, placed: tuple) -> bool:

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 from ogi.extract.model import Document
 
+from .flat import is_flat, read_flat
 from .coverage import TableCoverage, coverage, overall
 from .metadata import Metadata, metadata
 from .narrative import statements
 from .sections import split_sections
-from .tables import Value, read_tables
+from .tables import Reading, Value, _template, read_tables
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Report:
 def normalize(doc: Document) -> Report:
     paragraphs = [p.text for p in doc.paragraphs]
     reading = read_tables(doc.tables)
+    if len(reading.tables_found) < 3 and is_flat(paragraphs):
+        paragraphs = _add_flat(reading, paragraphs)
     report = Report(
         source=doc.source, format=doc.format, sha256=doc.sha256,
         meta=metadata(paragraphs, doc.source, doc.title),
@@ -71,6 +74,26 @@ def normalize(doc: Document) -> Report:
                         f"row {u['row']}, col {u['col']})" for u in reading.unmapped]
     _add_text(report, paragraphs)
     return report
+
+
+def _add_flat(reading: Reading, paragraphs: list[str]) -> list[str]:
+    """Tables the grids did not give, read from a flattened body; its paragraphs cut at the headings."""
+    flat = read_flat(paragraphs)
+    if not flat.reading.tables_found:
+        return paragraphs
+    for table in flat.reading.tables_found:
+        if table in reading.tables_found:
+            continue
+        reading.tables_found.append(table)
+        for fid, value in flat.reading.values.items():
+            if fid.startswith(table + "."):
+                reading.values.setdefault(fid, value)
+        reading.warnings += [w for w in flat.reading.warnings if w.startswith(table + ":")]
+    reading.tables_found.sort()
+    reading.warnings.append("tables read from flattened text (cells run together): "
+                            + " ".join(flat.reading.tables_found))
+    reading.templates = {t: _template(reading, t) for t in ("t2", "t3")}
+    return flat.paragraphs
 
 
 def _add_text(report: Report, paragraphs: list[str]) -> None:

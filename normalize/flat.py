@@ -1,0 +1,558 @@
+"""Flattened text: a report body printed as one line (or a few), table cells glued together.
+
+Crawlers and "copy text" often keep a page as one long line: labels and
+numbers run together ("…申请数量230 000023二、上年结转…"). No grid survives,
+so the text is cut by what is certain, the template: its section headings and
+its row labels, in their printed order (data/labels.csv), and the digits
+between two labels are split into the row's cells by the template's
+arithmetic (normalize/digits.py). Spaces, dashes and unit suffixes the text
+keeps are cell boundaries. Table 2 has no sums: a run is split only when the
+column count leaves exactly one reading; otherwise its cells are left missing
+with a warning, never guessed.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .digits import RunRow, row_splits, split_runs, splits
+from .labels import index
+from .rules import equations
+from .schema import T3_COLUMNS, fields, labels
+from .tables import Reading, Value, _derive_sums, _template
+from .text import _PINYIN, _QUOTES, _T2S, label_key
+from .values import parse_value
+
+
+@dataclass(frozen=True)
+class FlatSettings:
+    min_body_chars: int = 300        # a paragraph shorter than this is not a flattened page body
+    max_gap: int = 160               # chars between two consecutive row labels of one table
+    min_header_labels: int = 3       # column labels a table's header must print
+    max_first_tries: int = 20        # occurrences of a table's first row label tried as its start
+    max_t2_cells: int = 8            # digits per table-2 cell (counts and 万元 amounts)
+    rest_checked: int = 40           # chars after a row's values that must hold no digit
+
+
+SETTINGS = FlatSettings()
+SECTION_NUMERALS = "一二三四五六"
+VALUE_RUN = re.compile(r"(?:[\d\s,.．，—–\-+−/／]|无(?![\u4e00-\u9fff])|(?<=\d)(?:万元|元|件|条|个|项|次))+")
+TOKEN = re.compile(r"(?P<num>\d[\d,，]*(?:[.．]\d+)?)(?P<unit>万元|元|件|条|个|项|次)?|(?P<dash>——|—|–|-|/|／|无)")
+THOUSANDS = re.compile(r"^\d{1,3}(?:[,，]\d{3})+$")
+NUMBERING = re.compile(r"^[(]?([一二三四五六七八九十]{1,3}|\d{1,2})[)、.]")
+NOTE = re.compile(r"^[(][^()\d]{2,60}[)]")
+ORDINAL_NOTE = re.compile(r"^[(][一二三四五六七八九十]{1,3}[)]")
+
+
+# --- the text, normalized once ------------------------------------------------------------
+
+@dataclass
+class _Text:
+    """The body NFKC/simplified with whitespace kept, and a compact copy (no whitespace) to find labels in."""
+    norm: str
+    compact: str
+    at: list[int]                    # compact index → norm index
+
+    @classmethod
+    def of(cls, text: str) -> "_Text":
+        norm = _PINYIN.sub("", unicodedata.normalize("NFKC", text).translate(_QUOTES))  # 强(qiáng)制
+        simplified = _T2S.convert(norm)
+        if len(simplified) == len(norm):  # positions must stay aligned
+            norm = simplified
+        at = [i for i, c in enumerate(norm) if not c.isspace()]
+        return cls(norm, "".join(norm[i] for i in at), at)
+
+    def find(self, keys, start: int, end: int | None = None) -> tuple[int, int] | None:
+        """The earliest (compact start, compact end) of any key in compact[start:end]; the longest key on ties."""
+        best = None
+        for key in keys:
+            pos = self.compact.find(key, start, end if end is not None else len(self.compact))
+            if pos >= 0 and (best is None or pos < best[0] or pos == best[0] and pos + len(key) > best[1]):
+                best = (pos, pos + len(key))
+        return best
+
+    def raw(self, start: int, end: int) -> str:
+        """The normalized text (whitespace kept) between two compact positions."""
+        if start >= end:
+            return ""
+        a = self.at[start]
+        b = self.at[end] if end < len(self.at) else len(self.norm)
+        return self.norm[a:b]
+
+
+# --- the template's labels ----------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _keys(table: str, path: str) -> tuple[str, ...]:
+    """Search keys of one canonical label path: its official leaf and every recorded variant."""
+    keys = {label_key(path.split("/")[-1])}
+    for lab in labels():
+        if lab.table == f"table{table[1]}" and lab.canonical_path == path:
+            keys.add(label_key(lab.variant))
+    return tuple(sorted((k for k in keys if k), key=len, reverse=True))
+
+
+@lru_cache(maxsize=None)
+def _heading_keys() -> dict[str, tuple[str, ...]]:
+    """Numeral → the section heading as it may be printed, numbered (an unnumbered one is too common in prose)."""
+    out: dict[str, set[str]] = {}
+    for lab in labels():
+        if lab.table != "heading" or lab.canonical_path[:1] not in SECTION_NUMERALS:
+            continue
+        numeral = lab.canonical_path[0]
+        variant = label_key(lab.variant)
+        out.setdefault(numeral, set()).add(numeral + "、" + variant)
+    return {n: tuple(sorted(k, key=len, reverse=True)) for n, k in out.items()}
+
+
+def _t3_rows(layout: str) -> list[str]:
+    rows = []
+    for f in fields().values():
+        if f.table == "t3" and f.printed_in(layout) and f.row_paths[0] not in rows:
+            rows.append(f.row_paths[0])
+    return rows
+
+
+def _field(table: str, row: str, col: str) -> str | None:
+    return index(table).by_pair.get((row, col))
+
+
+# --- the reading ------------------------------------------------------------------------------
+
+@dataclass
+class FlatReading:
+    reading: Reading
+    paragraphs: list[str]            # the body cut at its section headings, tables left out
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)   # table → compact span
+
+
+def is_flat(paragraphs: list[str]) -> bool:
+    return any(len(p) >= SETTINGS.min_body_chars for p in paragraphs)
+
+
+def read_flat(paragraphs: list[str]) -> FlatReading:
+    """The three tables and the section paragraphs of a flattened body."""
+    text = _Text.of("\n".join(paragraphs))
+    heads = _headings(text)
+    reading = Reading()
+    spans: dict[str, tuple[int, int]] = {}
+    bounds = _table_bounds(heads, len(text.compact))
+    pos = 0
+    for table, reader in (("t2", _read_t2), ("t3", _read_t3), ("t4", _read_t4)):
+        start, end = bounds[table]
+        span = reader(text, max(pos, start), end, reading)
+        if span:
+            # the table's header and notes go with it: from its section heading when there is one
+            spans[table] = (start if start > 0 else span[0], span[1])
+            pos = span[1]
+    reading.templates = {"t2": _template(reading, "t2"), "t3": _template(reading, "t3")}
+    _derive_sums(reading)
+    return FlatReading(reading, _section_paragraphs(text, heads, spans), spans)
+
+
+def _headings(text: _Text) -> list[tuple[str, int, int]]:
+    """(numeral, compact start, compact end) of the six headings found in order."""
+    out, pos = [], 0
+    for numeral, keys in _heading_keys().items():
+        hit = text.find(keys, pos)
+        if hit:
+            out.append((numeral, *hit))
+            pos = hit[1]
+    return out
+
+
+def _table_bounds(heads, size: int) -> dict[str, tuple[int, int]]:
+    """Where each table may be: from its section heading to the next heading (the whole text if not found)."""
+    starts = {n: (s, e) for n, s, e in heads}
+    out = {}
+    for table, numeral in (("t2", "二"), ("t3", "三"), ("t4", "四")):
+        start = starts[numeral][1] if numeral in starts else 0
+        order = SECTION_NUMERALS.index(numeral)
+        later = [s for n, s, _ in heads if SECTION_NUMERALS.index(n) > order and s >= start]
+        out[table] = (start, min(later) if later else size)
+    return out
+
+
+def _section_paragraphs(text: _Text, heads, spans) -> list[str]:
+    """Headings as paragraphs of their own, body text between them, table text left out."""
+    cuts = sorted(spans.values())
+    out, pos = [], 0
+    marks = [(s, e, True) for _, s, e in heads] + [(s, e, False) for s, e in cuts]
+    for start, end, is_heading in sorted(marks):
+        if start < pos:
+            continue
+        before = text.raw(pos, start).strip()
+        if before:
+            out.append(before)
+        if is_heading:
+            out.append(text.raw(start, end).strip())
+        pos = end
+    rest = text.raw(pos, len(text.compact)).strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+# --- cells of one row: the value text after a label -------------------------------------------
+
+@dataclass
+class _Cells:
+    """The value text printed after one row label, as digits and boundaries for digits.py."""
+    raw: str
+    digits: str = ""
+    breaks: set[int] = field(default_factory=set)    # a cell ends here
+    joins: set[int] = field(default_factory=set)     # a cell does not end here (inside 1,234)
+    dashes: dict[int, str] = field(default_factory=dict)   # digit position → the dash printed there
+    bad: str = ""                                    # why the text cannot be cells
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.breaks)
+
+
+def _after_label(text: _Text, end: int) -> int:
+    """Skip a label's trailing note: （区分处理的，只计这一情形，不计其他情形）."""
+    rest = text.compact[end:end + 64]
+    if ORDINAL_NOTE.match(rest):
+        return end
+    note = NOTE.match(rest)
+    return end + note.end() if note else end
+
+
+@lru_cache(maxsize=None)
+def _numbering_tail(path: str):
+    """The numbering printed before a label ("2." of 2.其他法律…, "（四）" of （四）无法提供), as it may end a gap."""
+    leaf = unicodedata.normalize("NFKC", path.split("/")[-1])
+    match = NUMBERING.match(leaf)
+    if not match:
+        return None
+    return re.compile(r"[(]?" + re.escape(match.group(1)) + r"[)、.]\s*$")
+
+
+def _value_text(text: _Text, start: int, end: int, next_path: str | None = None) -> tuple[str, str]:
+    """(value text, what follows it) between two labels: the numbering of the next label left out."""
+    raw = text.raw(start, end).rstrip()
+    tail = _numbering_tail(next_path) if next_path else None
+    if tail:
+        raw = tail.sub("", raw)
+    match = VALUE_RUN.match(raw)
+    value = match.group(0) if match else ""
+    rest = raw[len(value):]
+    if re.search(r"\d", rest[:SETTINGS.rest_checked]):
+        return None, rest  # a digit among label text: the cut between labels is not understood
+    return value, rest
+
+
+def _cells(raw: str) -> _Cells:
+    cells = _Cells(raw)
+    for token in re.split(r"\s+", raw.strip()):
+        pos = 0
+        while pos < len(token):
+            m = TOKEN.match(token, pos)
+            if not m:
+                cells.bad = f"'{token}' is not a number"
+                return cells
+            pos = m.end()
+            if m.group("dash"):
+                cells.dashes[len(cells.digits)] = m.group("dash")
+                cells.digits += "0"
+            else:
+                number = m.group("num")
+                if re.search(r"[.．]", number):
+                    cells.bad = f"'{number}' is not a count"
+                    return cells
+                if re.search(r"[,，]", number):
+                    if not THOUSANDS.match(number):
+                        cells.bad = f"'{number}' is not a number"
+                        return cells
+                    cells.joins.update(_inside_groups(len(cells.digits), number))
+                cells.digits += re.sub(r"[,，]", "", number)
+            cells.breaks.add(len(cells.digits))
+            if m.group("dash") and len(cells.digits) > 1:
+                cells.breaks.add(len(cells.digits) - 1)
+    return cells
+
+
+def _inside_groups(offset: int, number: str) -> set[int]:
+    """Positions inside a thousands-grouped number, where no cell may end."""
+    digits = re.sub(r"[,，]", "", number)
+    return set(range(offset + 1, offset + len(digits)))
+
+
+# --- tables 3 and 4: split with the arithmetic --------------------------------------------------
+
+def _align(text: _Text, rows: list[str], table: str, start: int, end: int):
+    """Each row label's compact span, in order; the first row's occurrence that chains the most rows."""
+    best: list = []
+    pos = start
+    for _ in range(SETTINGS.max_first_tries):
+        first = text.find(_keys(table, rows[0]), pos, end)
+        if first is None:
+            break
+        found = [first]
+        last = _after_label(text, first[1])
+        for row in rows[1:]:
+            hit = text.find(_keys(table, row), last, min(end, last + SETTINGS.max_gap))
+            found.append(hit)
+            if hit:
+                last = _after_label(text, hit[1])
+        if sum(h is not None for h in found) > sum(h is not None for h in best):
+            best = found
+        if all(found):
+            break
+        pos = first[1]
+    return best
+
+
+def _read_t3(text: _Text, start: int, end: int, reading: Reading):
+    choices = []
+    for layout in ("2021", "2019"):
+        rows = _t3_rows(layout)
+        found = _align(text, rows, "t3", start, end)
+        choices.append((sum(h is not None for h in found), layout, rows, found))
+    n, layout, rows, found = max(choices, key=lambda c: (c[0], -len(c[2])))
+    if n < SETTINGS.min_header_labels or not _header_ok(text, "t3", start, found[0][0]):
+        return None
+    reading.tables_found.append("t3")
+    specs, cells_of, labels_of = [], [], []
+    hits = [(row, hit) for row, hit in zip(rows, found) if hit]
+    for k, (row, hit) in enumerate(hits):
+        value_start = _after_label(text, hit[1])
+        value_end = hits[k + 1][1][0] if k + 1 < len(hits) else min(end, value_start + SETTINGS.max_gap)
+        raw, rest = _value_text(text, value_start, value_end, hits[k + 1][0] if k + 1 < len(hits) else None)
+        fids = [_field("t3", row, f"申请人情况/{_col_path(c)}") for c in T3_COLUMNS]
+        cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+        specs.append((row, fids, cells))
+    for row, hit in zip(rows, found):
+        if hit is None:
+            reading.warnings.append(f"t3: row '{row.split('/')[-1]}' not found in the flattened text; "
+                                    f"its values are left missing")
+    _split("t3", specs, layout, reading)
+    last = hits[-1][1][1] if hits else start
+    return found[0][0], _after_values(text, last, end)
+
+
+@lru_cache(maxsize=None)
+def _col_path(column: str) -> str:
+    """The header path of a table-3 column (自然人, 法人或其他组织/商业企业 …), from fields.csv."""
+    f = fields()[f"t3.new.{column}"]
+    return f.col_paths[0].split("/", 1)[1]
+
+
+def _header_ok(text: _Text, table: str, start: int, end: int) -> bool:
+    cols = {c for f in fields().values() if f.table == table for c in f.col_paths}
+    found = sum(text.find(_keys(table, c), start, end) is not None for c in cols)
+    return found >= SETTINGS.min_header_labels
+
+
+def _after_values(text: _Text, label_end: int, end: int) -> int:
+    """The compact end of the value text that follows a label."""
+    start = _after_label(text, label_end)
+    raw, _ = _value_text(text, start, min(end, start + SETTINGS.max_gap))
+    return start + len(re.sub(r"\s", "", raw or ""))
+
+
+def _read_t4(text: _Text, start: int, end: int, reading: Reading):
+    """Table 4: its header labels, then one row of 15 cells."""
+    window = text.compact[start:end]
+    first_digit = re.search(r"\d", window)
+    if first_digit is None or not _header_ok(text, "t4", start, start + first_digit.start()):
+        return None
+    value_start = start + first_digit.start()
+    raw, rest = _value_text(text, value_start, min(end, value_start + SETTINGS.max_gap))
+    reading.tables_found.append("t4")
+    fids = [f.id for f in fields().values() if f.table == "t4"]
+    cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+    _split("t4", [("", fids, cells)], None, reading)
+    raw = raw or ""
+    header = text.find(_keys("t4", "行政复议"), start, value_start)
+    return (header[0] if header else start), value_start + len(re.sub(r"\s", "", raw))
+
+
+def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
+    """Place the rows' digits with the template arithmetic; what stays ambiguous is left missing."""
+    runs, kept = [], []
+    for row, fids, cells in specs:
+        label = row.split("/")[-1] or table
+        if cells.bad:
+            reading.warnings.append(f"{table}: row '{label}': {cells.bad}; its values are left missing")
+            continue
+        if not cells.digits:  # a blank row, or a label found out of place: not told apart here
+            reading.warnings.append(f"{table}: row '{label}' prints nothing after its label; left missing")
+            continue
+        runs.append(RunRow(fids, cells.digits, frozenset(cells.breaks), frozenset(cells.joins)))
+        kept.append((label, fids, cells))
+    if not runs:
+        return
+    result = split_runs(runs, {}, equations(layout if table == "t3" else None))
+    if any(not row_splits(run, [], {}) for run in runs):
+        # a row too short for its cells: blank cells hide in this text, and a split the equations
+        # accept may have put digits where a blank was. Only cells printed between boundaries stay.
+        reading.warnings.append(f"{table}: a row prints fewer digits than it has cells (blank cells leave no "
+                                f"trace in flattened text); no run of digits is split in this table")
+        result.values.clear()
+    for i, (run, (label, fids, cells)) in enumerate(zip(runs, kept)):
+        placed = [result.values.get(f) if f else None for f in fids]
+        if None not in placed:
+            for fid, value, (a, b) in zip(fids, placed, _spans(placed)):
+                reading.add(_cell_value(fid, value, cells, a, b, label))
+            continue
+        if not result.values and cells.n_tokens == len(fids):  # every cell printed between boundaries
+            for fid, (a, b) in zip(fids, _token_spans(cells)):
+                if fid:
+                    reading.add(_cell_value(fid, float(cells.digits[a:b]), cells, a, b, label))
+            continue
+        for fid, value in zip(fids, placed):  # the cells every fitting split agrees on
+            if fid and value is not None and not cells.dashes:  # a dash must not come out as 0
+                reading.add(Value(fid, value, cells.digits, "inferred", row_label=label, label_match="inferred"))
+        reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
+                                    f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}; "
+                                    f"its values are left missing")
+
+
+def _token_spans(cells: _Cells) -> list[tuple[int, int]]:
+    ends = sorted(cells.breaks)
+    return list(zip([0] + ends[:-1], ends))
+
+
+def _spans(values: list[float]) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for v in values:
+        width = len(str(int(v)))
+        out.append((pos, pos + width))
+        pos += width
+    return out
+
+
+def _cell_value(fid: str, value: float, cells: _Cells, a: int, b: int, label: str) -> Value:
+    """A cell printed between boundaries reads as printed; one cut out of a run is inferred."""
+    if a in cells.dashes and b == a + 1:
+        return Value(fid, None, cells.dashes[a], "dash", row_label=label, label_match="exact")
+    whole = (a == 0 or a in cells.breaks) and b in cells.breaks
+    digits = cells.digits[a:b]
+    if whole:
+        return Value(fid, value, digits, "number", row_label=label, label_match="exact")
+    return Value(fid, value, digits, "inferred", row_label=label, label_match="inferred")
+
+
+# --- table 2: blocks, each with its own header --------------------------------------------------
+
+def _t2_layout_blocks(layout: str) -> dict[str, dict]:
+    """block path → {rows: [row paths], cols: [column label path alternatives]} of one layout."""
+    blocks: dict[str, dict] = {}
+    for f in fields().values():
+        if f.table != "t2" or not f.printed_in(layout):
+            continue
+        block = f.row_paths[0].split("/")[0]
+        entry = blocks.setdefault(block, {"rows": [], "cols": []})
+        if f.row_paths[0] not in entry["rows"]:
+            entry["rows"].append(f.row_paths[0])
+        if f.col_paths not in entry["cols"]:
+            entry["cols"].append(f.col_paths)
+    return blocks
+
+
+def _read_t2(text: _Text, start: int, end: int, reading: Reading):
+    best = None
+    for layout in ("2021", "2019"):
+        found = _t2_blocks(text, layout, start, end)
+        score = sum(len(b["cols"]) + len(b["rows"]) for b in found)
+        if found and (best is None or score > best[0]):
+            best = (score, layout, found)
+    if best is None or best[0] < SETTINGS.min_header_labels:
+        return None
+    _, layout, found = best
+    reading.tables_found.append("t2")
+    for block in found:
+        for k, (row, hit) in enumerate(block["rows"]):
+            value_start = _after_label(text, hit[1])
+            following = block["rows"][k + 1] if k + 1 < len(block["rows"]) else None
+            value_end = following[1][0] if following else block["end"]
+            raw, rest = _value_text(text, value_start, value_end, following[0] if following else None)
+            fids = [_t2_field(row, cols) for cols, _ in block["cols"]]
+            if raw is None:
+                reading.warnings.append(f"t2: row '{row.split('/')[-1]}': digits among the text '{rest[:20]}'; "
+                                        f"its values are left missing")
+                continue
+            _read_t2_row(row.split("/")[-1], fids, raw, reading)
+    last = found[-1]
+    return found[0]["start"], _after_values(text, last["rows"][-1][1][1], end) if last["rows"] else last["start"]
+
+
+def _t2_field(row: str, cols: tuple[str, ...]) -> str | None:
+    found = {index("t2").by_pair.get((row, c)) for c in cols} - {None}
+    return found.pop() if len(found) == 1 else None
+
+
+def _t2_blocks(text: _Text, layout: str, start: int, end: int) -> list[dict]:
+    """The blocks of one layout found, in printed order: their label, header columns and rows (compact spans)."""
+    located = []
+    for block, parts in _t2_layout_blocks(layout).items():
+        hit = text.find(_keys("t2", block), start, end)
+        if hit:
+            located.append((hit, block, parts))
+    located.sort(key=lambda b: b[0])
+    out = []
+    for k, (hit, block, parts) in enumerate(located):
+        block_end = located[k + 1][0][0] if k + 1 < len(located) else min(end, hit[1] + 4 * SETTINGS.max_gap)
+        rows = []
+        for row in parts["rows"]:
+            found = text.find(_keys("t2", row), hit[1], block_end)
+            if found:
+                rows.append((row, found))
+        rows.sort(key=lambda r: r[1][0])
+        header_end = rows[0][1][0] if rows else block_end
+        cols = [(col, text.find([k for c in col for k in _keys("t2", c)], hit[1], header_end))
+                for col in parts["cols"]]
+        if any(c is None for _, c in cols) or not rows:
+            continue
+        merged: dict[tuple, tuple] = {}  # one printed header, whichever field's label alternatives found it
+        for col, span in cols:
+            merged[span] = merged.get(span, ()) + tuple(col)
+        cols = sorted(((paths, span) for span, paths in merged.items()), key=lambda c: c[1][0])
+        out.append({"start": hit[0], "end": block_end, "cols": cols, "rows": rows})
+    return out
+
+
+def _read_t2_row(label: str, fids: list[str | None], raw: str, reading: Reading) -> None:
+    """A table-2 row: split only where its column count leaves exactly one reading."""
+    tokens = raw.split()
+    if not tokens:  # a blank row, or a label found out of place: not told apart here
+        reading.warnings.append(f"t2: row '{label}' prints nothing after its label; left missing")
+        return
+    readings = _t2_readings(tokens, len(fids))
+    if len(readings) != 1:
+        why = "more than one reading fits (table 2 has no sums, blank cells leave no trace)" if readings \
+            else "no reading fits"
+        reading.warnings.append(f"t2: row '{label}' prints '{raw.strip()}' for {len(fids)} columns: {why}; "
+                                f"its values are left missing")
+        return
+    for fid, (printed, kind) in zip(fids, readings[0]):
+        if fid:
+            number = _t2_number(printed, fields()[fid].type)
+            reading.add(Value(fid, number, printed, kind if number is not None or kind == "dash" else "text",
+                              row_label=label, label_match="exact" if kind != "inferred" else "inferred"))
+
+
+def _t2_readings(tokens: list[str], n: int) -> list[list[tuple[str, str]]]:
+    """The ways the printed tokens make n cells: one token per cell, or one bare digit run.
+
+    A blank cell leaves no trace in flattened text, so a run is read only when no split into
+    n cells or fewer other than its own fits ("000" for three columns; not "350": 35|0 or 3|50
+    or 350 and a blank). Fewer separated tokens than cells means blank cells: nothing is split.
+    """
+    if len(tokens) == n:
+        return [[(t, "dash" if TOKEN.fullmatch(t) and TOKEN.fullmatch(t).group("dash") else "number")
+                 for t in tokens]]
+    if len(tokens) != 1 or not tokens[0].isdigit():
+        return []
+    fits = [s for k in range(1, n + 1) for s in splits(tokens[0], k, max_digits=SETTINGS.max_t2_cells)]
+    if len(fits) == 1 and len(fits[0]) == n:
+        return [[(str(v), "inferred") for v in fits[0]]]
+    return [None, None] if len(fits) > 1 else []
+
+
+def _t2_number(printed: str, kind: str) -> float | None:
+    return parse_value(printed).value

@@ -1,0 +1,122 @@
+"""Flattened text: a page body as one line (or a few), cells glued or single-spaced.
+
+Real: the crawler copy of 平潭综合实验区's 2019 report (../shared/corpus). Generated:
+every layout through tests/flatten.py in three styles. Never a wrong value; a
+missing one always has a warning naming its row.
+"""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from ogi.normalize.digits import RunRow, split_runs, splits
+from ogi.normalize.flat import _t2_readings
+from ogi.pipeline import read_report
+from tests import generate as g
+from tests.flatten import STYLES, write_flattened
+
+CORPUS = Path("/work/shared/corpus") if Path("/work/shared/corpus").exists() else \
+    Path(__file__).resolve().parents[2] / "shared" / "corpus"
+PINGTAN = CORPUS / "pingtan-2019-crawler.txt"
+PLAIN = {"blanks": False, "dashes": False, "thousands": False, "fullwidth": False, "unit_suffix": False}
+
+
+def _compare(report, truth: dict):
+    wrong, missing = [], []
+    for fid, expected in truth.items():
+        got = report.values.get(fid)
+        if got is None or got.value is None and got.kind not in ("blank", "dash"):
+            missing.append(fid)
+        elif got.value != expected and not (expected is None and got.kind in ("blank", "dash")):
+            wrong.append((fid, expected, got.value, got.raw))
+    return wrong, missing
+
+
+def _row_warned(report, fid: str) -> bool:
+    """A missing cell is said: by a warning on its table, or by the table not found (coverage 0)."""
+    table = fid.split(".")[0]
+    return table not in report.tables_found or any(w.startswith(table + ":") for w in report.warnings)
+
+
+@pytest.mark.skipif(not PINGTAN.exists(), reason="the shared corpus is not here")
+def test_crawler_one_line_page_reads_its_tables_and_sections():
+    truth = json.loads(PINGTAN.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    report = read_report(str(PINGTAN))
+    wrong, missing = _compare(report, truth["values"])
+    assert wrong == []
+    assert (report.meta.agency, report.meta.year) == ("平潭综合实验区", 2019)
+    assert report.sections["sections_found"] == "一二三四五六"
+    assert report.templates == {"t2": "2019", "t3": "2019"}
+    assert not [f for f in missing if not f.startswith("t2.")]  # tables 3 and 4: every cell
+    # table 2 has no sums: '898989' for three columns is 89|89|89 or 8|98|989 …; only 规章 '000' is certain
+    assert {f for f in truth["values"] if f.startswith("t2.regulation.")}.isdisjoint(missing)
+    assert all(_row_warned(report, f) for f in missing)
+    by_table = report.coverage_by_table
+    assert by_table["t3"].missing == 0 and by_table["t4"].missing == 0
+    assert by_table["t2"].missing == len(missing) and report.status == "partial"
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_flattened_generated_reports_never_wrong(tmp_path, style):
+    cells = missed = 0
+    for i in range(12):
+        rng = random.Random(f"flat-{style}-{i}")
+        truth = g.random_truth(rng, g.LAYOUTS[i % 3], variations=PLAIN)
+        path = tmp_path / f"{style}-{i}.txt"
+        write_flattened(truth, path, rng=rng, style=style)
+        report = read_report(str(path))
+        wrong, missing = _compare(report, truth.values)
+        assert wrong == [], (path.name, wrong)
+        assert all(_row_warned(report, f) for f in missing), (path.name, missing)
+        assert (report.meta.agency, report.meta.year) == (truth.agency, truth.year)
+        assert len(report.sections["sections_found"]) >= 5  # a heading variant may go unseen
+        cells += len(truth.values)
+        missed += len(missing)
+    print(style, missed, cells)
+    assert missed / cells < (0.03 if style == "spaced" else 0.08)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_flattened_text_with_blanks_dashes_and_units_never_wrong(tmp_path, style):
+    for i in range(9):
+        rng = random.Random(f"flat-varied-{style}-{i}")
+        truth = g.random_truth(rng, g.LAYOUTS[i % 3], variations={"blanks": i % 2 == 0, "dashes": True,
+                                                                   "thousands": True, "unit_suffix": True})
+        path = tmp_path / f"{style}-{i}.txt"
+        write_flattened(truth, path, rng=rng, style=style)
+        report = read_report(str(path))
+        wrong, missing = _compare(report, truth.values)
+        assert wrong == [], (path.name, wrong, truth.variations)
+        assert all(_row_warned(report, f) for f in missing), (path.name, missing)
+        if missing:
+            assert report.status != "complete"
+
+
+def test_hidden_blank_in_a_table2_run_is_not_split():
+    # "20" for two columns: 2|0, or 20 and a blank cell that left no trace
+    assert _t2_readings(["20"], 2) != [[("2", "inferred"), ("0", "inferred")]]
+    assert len(_t2_readings(["20"], 2)) != 1
+    assert _t2_readings(["000"], 3) == [[("0", "inferred")] * 3]  # no other reading, blanks or not
+    assert _t2_readings(["17", "0", "5"], 3)[0][0] == ("17", "number")
+    assert _t2_readings(["17", "5"], 3) == []  # a blank among separated cells: nothing is split
+
+
+def test_spaces_kept_in_a_run_are_cell_boundaries():
+    from ogi.normalize.rules import Equation
+    eq = Equation("R3", "x", ("a", "b"), ("t",), "error", "")
+    loose = split_runs([RunRow(["a", "b", "t"], "11011")], {}, [eq])
+    assert "a" not in loose.values  # 1+10=11 and 11+0=11
+    kept = split_runs([RunRow(["a", "b", "t"], "11011", breaks=frozenset({2, 3, 5}))], {}, [eq])
+    assert (kept.values["a"], kept.values["b"], kept.values["t"]) == (11, 0, 11)
+    assert splits("1234", 2) == [(1, 234), (12, 34), (123, 4)]
+
+
+def test_thousands_group_is_one_cell():
+    from ogi.normalize.flat import _cells
+    cells = _cells("1,234 5 —")
+    assert cells.digits == "123450" and cells.dashes == {5: "—"}
+    run = RunRow(["a", "b", "c"], cells.digits, frozenset(cells.breaks), frozenset(cells.joins))
+    assert split_runs([run], {}, []).values == {"a": 1234.0, "b": 5.0, "c": 0.0}
