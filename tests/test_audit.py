@@ -655,3 +655,119 @@ def test_generated_docx_reports_audit_clean(tmp_path):
     assert set(found["rule"]) <= {"R10", "R7", "R8"}, found[["rule", "message"]].to_string()
     hybrid = ds.reports[ds.reports["template_t3"] != ds.reports["template_t2"]]["report_id"]
     assert set(found[found["rule"] == "R10"]["report_id"]) == set(hybrid)
+
+
+# ---------------------------------------------------------------- rules from real reports (issue 14, 12)
+
+def _blank_column(t, col: str) -> None:
+    for fid in list(t.values):
+        if fid.startswith("t3.") and fid.endswith(f".{col}") and fid.split(".")[1] not in (
+                "new", "carried_over", "total", "carried_forward"):
+            t.values[fid] = None
+            t.kinds[fid], t.raw[fid] = "blank", ""
+
+
+def test_a_total_column_left_blank_throughout_is_one_unfilled_finding():
+    t = truth(91, "2019", 2019)
+    t.values["t3.granted.natural"] = (t.values["t3.granted.natural"] or 0) + 272
+    t.values["t3.new.natural"] = (t.values["t3.new.natural"] or 0) + 272
+    for row in ("granted", "new"):
+        t.values[f"t3.{row}.total"] = sum(t.values.get(f"t3.{row}.{c}") or 0 for c in T3_COLUMNS if c != "total")
+    t.values["t3.total.total"] = (t.values["t3.total.total"] or 0) + 272
+    t.values["t3.total.natural"] = (t.values["t3.total.natural"] or 0) + 272
+    assert audit([spec_from_truth(t, "r1")]).empty
+    _blank_column(t, "total")
+    found = audit([spec_from_truth(t, "r1")])
+    assert list(found["check"]) == ["R12[total]"]
+    f = found.iloc[0]
+    assert f["severity"] == "warning" and f["actual"] == "未填写"
+    assert "“总计”列" in f["message"] and "未填写" in f["message"]
+    assert {c["role"] for c in cells(f)} == {"blank"} and len(cells(f)) == 19
+
+
+def test_a_column_blank_throughout_that_adds_up_as_zero_is_no_finding():
+    t = truth(92, "2021", 2022)
+    for fid in [f for f in t.values if f.startswith("t3.") and f.endswith(".legal")]:
+        t.values[fid] = None
+        t.kinds[fid], t.raw[fid] = "blank", ""
+    for row in {f.rsplit(".", 1)[0] for f in t.values if f.startswith("t3.")}:
+        parts = [t.values.get(f"{row}.{c}") or 0 for c in T3_COLUMNS if c != "total"]
+        if f"{row}.total" in t.values:
+            t.values[f"{row}.total"] = sum(parts)
+    found = audit([spec_from_truth(t, "r1")])
+    assert not (found["rule"] == "R12").any()
+
+
+def _said(t, sentence: str):
+    return spec_from_truth(t, "r1", paragraphs=paragraphs(extra={"一、总体情况": [sentence]}))
+
+
+def _r9_sum_truth(seed: int):
+    t = truth(seed, "2021", 2022)
+    t.values["t3.granted.total"], t.values["t3.partial.total"] = 200, 75
+    t.values["t3.unavailable.not_held.total"], t.values["t3.unavailable.needs_creation.total"] = 300, 30
+    t.values["t3.unavailable.unclear.total"] = 7
+    return t
+
+
+def test_r9_states_a_sum_258_where_table_3_gives_275_and_265_against_337():
+    t = _r9_sum_truth(93)
+    found = audit([_said(t, "其中予以公开及部分公开258件，因本机关不掌握等原因无法提供265件。")])
+    r9 = found[found["rule"] == "R9"].set_index("actual")
+    assert set(r9.index) == {"258", "265"}
+    assert r9.loc["258", "expected"] == "275"
+    assert {c["field"] for c in cells(r9.loc["258"])} == {"t3.granted.total", "t3.partial.total"}
+    assert r9.loc["265", "expected"] == "337"
+    assert {c["field"] for c in cells(r9.loc["265"])} == {
+        "t3.unavailable.not_held.total", "t3.unavailable.needs_creation.total", "t3.unavailable.unclear.total"}
+
+
+def test_r9_sum_statements_that_agree_are_silent():
+    t = truth(94, "2021", 2022)
+    v = {k: int(x or 0) for k, x in t.values.items()}
+    withheld = sum(v[f] for f in v if f.startswith("t3.withheld.") and f.endswith(".total"))
+    rejected = sum(v[f] for f in v if f.startswith("t3.rejected.") and f.endswith(".total"))
+    other = sum(v[f"t3.other.{p}.total"] for p in ("no_correction", "unpaid_fee", "misc"))
+    found = audit([_said(t, f"共办结{v['t3.total.total']}件，其中予以公开及部分公开"
+                            f"{v['t3.granted.total'] + v['t3.partial.total']}件，不予公开{withheld}件，"
+                            f"不予处理{rejected}件，其他处理{other}件。")])
+    assert found.empty, found[["rule", "message"]].to_string()
+
+
+def test_each_report_has_its_checks_passed():
+    from ogi.audit import audit_reports
+
+    clean = truth(95, "2021", 2022)
+    broken = truth(96, "2021", 2022)
+    broken.values = nonzero_t4(broken.values)
+    broken.values["t4.review.total"] = 0
+    found, checks = audit_reports(*dataset([spec_from_truth(clean, "clean"), spec_from_truth(broken, "broken")]))
+    checks = checks.set_index("report_id")
+    assert checks.loc["clean", "checks"] == checks.loc["clean", "checks_passed"] >= 40
+    assert checks.loc["broken", "checks_passed"] == checks.loc["broken", "checks"] - 1
+    assert list(found["check"]) == ["R5[review]"]
+
+
+def test_cells_not_read_are_a_coverage_finding_per_table():
+    t = truth(97, "2021", 2022)
+    reports, values, said = dataset([spec_from_truth(t, "r1"), spec_from_truth(truth(98, "2021", 2022), "r2")])
+    reports["coverage"] = [0.95, 1.0]
+    reports["coverage_t2"], reports["coverage_t3"], reports["coverage_t4"] = [1.0, 1.0], [0.93, 1.0], [1.0, 1.0]
+    reports["cells_missing_t2"], reports["cells_missing_t3"], reports["cells_missing_t4"] = [0, 0], [12, 0], [0, 0]
+    found = run_audit(reports, values, said)
+    assert list(found["check"]) == ["R13[t3]"] and list(found["report_id"]) == ["r1"]
+    f = found.iloc[0]
+    assert f["cause"] == "extraction" and f["severity"] == "warning"
+    assert "12 个单元格" in f["message"] and "表三" in f["message"] and f["actual"] == "93.0%"
+    # without the columns (a dataset written before them) nothing is said
+    assert run_audit(*dataset([spec_from_truth(t, "r1")])).empty
+
+
+def test_audit_dir_writes_the_checks_per_report(tmp_path):
+    reports, values, said = dataset([spec_from_truth(truth(99, "2021", 2022), "r1")])
+    reports.to_parquet(tmp_path / "reports.parquet")
+    values.to_parquet(tmp_path / "values.parquet")
+    said.to_parquet(tmp_path / "statements.parquet")
+    audit_dir(tmp_path)
+    checks = pd.read_parquet(tmp_path / "checks.parquet")
+    assert list(checks["report_id"]) == ["r1"] and checks["checks_passed"].iloc[0] == checks["checks"].iloc[0]

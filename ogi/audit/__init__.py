@@ -12,6 +12,8 @@ data/. One module per rule family:
 - text        R9 (the statements table, normalize/narrative.py)
 - template    R10
 - structure   R11
+- arithmetic  R12 (a table-3 column left blank throughout)
+- coverage    R13 (cells printed but not read)
 triage decides each finding's cause (extraction or report) and the minimal
 correction; outputs writes the files.
 
@@ -23,12 +25,13 @@ are the same rules and writers on in-memory tables.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import arithmetic, counts, crossyear, identity, structure, template, text
+from . import arithmetic, counts, coverage, crossyear, identity, structure, template, text
 from .catalogue import catalogue, rule_order
 from .chunks import CHUNK_REPORTS, VALUES_UNUSED, Chunk, Table, plan, read_keys, system_memory_pool
 from .model import FINDING_COLUMNS, Report, build_reports, empty_findings
@@ -36,9 +39,10 @@ from .outputs import GridStore, report_meta, write_audit, write_files
 
 log = logging.getLogger(__name__)
 
-__all__ = ["run_audit", "write_audit", "audit_dir", "FINDING_COLUMNS", "catalogue"]
+__all__ = ["run_audit", "audit_reports", "write_audit", "audit_dir", "FINDING_COLUMNS", "CHECK_COLUMNS",
+           "catalogue"]
 
-FAMILIES = (arithmetic, counts, crossyear, text, template, structure)
+FAMILIES = (arithmetic, counts, crossyear, text, template, structure, coverage)
 
 
 def _statements_by_report(statements: pd.DataFrame | None, reports: pd.DataFrame,
@@ -65,21 +69,42 @@ def _statements_by_report(statements: pd.DataFrame | None, reports: pd.DataFrame
     return out
 
 
-def _check(current: dict[str, Report], earlier: dict[str, Report], said: dict[str, list[dict]]) -> list[dict]:
-    """Finding rows of the `current` reports (unsorted); `earlier` only to compare with."""
+def _check(current: dict[str, Report], earlier: dict[str, Report], said: dict[str, list[dict]],
+           checks: list[dict] | None = None) -> list[dict]:
+    """Finding rows of the `current` reports (unsorted); `earlier` only to compare with.
+
+    `checks` gets one row per report: how many checks ran on it and how many passed.
+    """
     pool = {**earlier, **current}
     by_key = identity.index(list(current.values()) + [r for k, r in earlier.items() if k not in current])
     rows = []
     for rep in current.values():
         prev = identity.previous_year(rep, by_key)
+        found = []
         for family in FAMILIES:
             try:
-                found = family.check(rep, prev=prev, others=pool, statements=said.get(rep.id, []))
+                found.extend(family.check(rep, prev=prev, others=pool, statements=said.get(rep.id, [])))
             except Exception:  # one broken report must not hide every other finding
                 log.exception("%s: %s failed", rep.id, family.__name__)
-                continue
-            rows.extend(f.row() for f in found)
+        rows.extend(f.row() for f in found)
+        if checks is not None:
+            checks.append(_checks_row(rep, found))
     return rows
+
+
+CHECK_COLUMNS = ["report_id", "checks", "checks_passed"]
+
+
+def _checks_row(rep: Report, found) -> dict:
+    """A check is a rule instance (R3[granted], R9[t3.new.total], R6 for all cells …); a finding fails it."""
+    checked = set(rep.checked)
+    failed = {f.check if f.check in checked else f.rule for f in found}
+    return {"report_id": rep.id, "checks": len(checked), "checks_passed": len(checked - failed)}
+
+
+def _checks_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=CHECK_COLUMNS)
+    return df.astype({"report_id": str, "checks": "int64", "checks_passed": "int64"})
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -101,6 +126,16 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=["_r", "_s"]).reset_index(drop=True)
 
 
+def audit_reports(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFrame | None = None,
+                  previous: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(findings, checks): run_audit's findings and, per report, `checks` run and `checks_passed`."""
+    current = build_reports(reports, values)
+    earlier = build_reports(*previous) if previous is not None else {}
+    checks: list[dict] = []
+    found = _sorted(_frame(_check(current, earlier, _statements_by_report(statements, reports), checks)))
+    return found, _checks_frame(checks)
+
+
 def run_audit(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFrame | None = None,
               previous: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """All findings of the reports in (reports, values), one row per finding (FINDING_COLUMNS).
@@ -109,9 +144,7 @@ def run_audit(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFr
     compared with (R7/R8), never audited themselves. A dataset that holds
     several years of an agency pairs them by itself.
     """
-    current = build_reports(reports, values)
-    earlier = build_reports(*previous) if previous is not None else {}
-    return _sorted(_frame(_check(current, earlier, _statements_by_report(statements, reports))))
+    return audit_reports(reports, values, statements, previous)[0]
 
 
 def _path(folder: Path, name: str, required: bool = True) -> Path | None:
@@ -149,7 +182,8 @@ class _Tables:
         return self.statements is None or self.statements.num_rows == 0
 
 
-def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str, dict]) -> pd.DataFrame:
+def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str, dict],
+                 checks: list[dict]) -> pd.DataFrame:
     """The chunk's findings (unsorted); its flagged reports' tables and meta kept for the files."""
     rep_df, val_df = tables.reports.read(chunk.current), tables.values.read(chunk.current, VALUES_UNUSED)
     current = build_reports(rep_df, val_df)
@@ -159,7 +193,7 @@ def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str
                                 tables.prev_values.read(chunk.previous, VALUES_UNUSED))
     statements = None if tables.derive else tables.statements.read(chunk.current)
     said = _statements_by_report(statements, rep_df, tables.derive)
-    found = _frame(_check(current, earlier, said))
+    found = _frame(_check(current, earlier, said, checks))
     flagged = set(found["report_id"].astype(str)) & set(current)
     store.add(val_df[val_df["report_id"].astype(str).isin(flagged)])
     meta.update({rid: report_meta(current[rid].meta) for rid in flagged})
@@ -177,14 +211,25 @@ def _audit_chunks(out: Path, previous_dir, chunk_size: int) -> pd.DataFrame:
         prev_keys = read_keys(_path(prev, "reports"))
     chunks = plan(read_keys(_path(out, "reports")), prev_keys, chunk_size)
     del prev_keys
-    frames, meta = [], {}
+    frames, meta, checks = [], {}, []
     with GridStore(out) as store:
         for i, chunk in enumerate(chunks):
-            found = _audit_chunk(tables, chunk, store, meta)
+            found = _audit_chunk(tables, chunk, store, meta, checks)
             log.debug("audit: chunk %d/%d, %d reports, %d findings", i + 1, len(chunks), len(chunk.current),
                       len(found))
             if len(found):
                 frames.append(found)
         findings = _sorted(pd.concat(frames, ignore_index=True) if frames else empty_findings())
         write_files(out, findings, meta, store.grids, sum(len(c.current) for c in chunks))
+    write_checks(out, _checks_frame(checks))
     return findings
+
+
+def write_checks(out: Path, checks: pd.DataFrame) -> None:
+    """OUT/checks.parquet and .csv: per report, the checks run and passed ("24 项校验通过")."""
+    for suffix, write in ((".parquet", lambda p: checks.to_parquet(p, index=False)),
+                          (".csv", lambda p: checks.to_csv(p, index=False, encoding="utf-8-sig"))):
+        path = out / f"checks{suffix}"
+        tmp = path.with_name(f".{path.name}.tmp")
+        write(tmp)
+        os.replace(tmp, path)

@@ -5,7 +5,10 @@ restates a rule. For a 2021 layout R4 sums the three printed （六） rows; the
 derived t3.other.* row is not printed and never appears in a finding.
 
 Blank and dash cells count as 0 (the template's convention) and the message
-says so. An equation with a text cell is not evaluated (R6 reports the cell);
+says so. A table-3 column left blank in every result row (（一）至（六）: a 2019
+report printing 总计 blank in every detail row) is not twenty errors "空白 = 0，
+相差 …": it is one R12 finding (warning, 未填写), and the equations through
+those cells are not evaluated. An equation with a text cell is not evaluated (R6 reports the cell);
 an equation whose table was not read at all is skipped (R11 reports that).
 """
 from __future__ import annotations
@@ -43,10 +46,25 @@ def _side(report: Report, terms, show: str) -> str:
     return " + ".join(f"{short_label(t, show)} {report.cell(t).describe()}" for t in terms)
 
 
-def evaluate(report: Report) -> list[Evaluated]:
-    """Every applicable equation with its residual; skips unreadable ones."""
+def _blank_columns(report: Report, eqs) -> dict[str, list]:
+    """Table-3 column → its cells, for columns printed blank in every result row (R4's parts)."""
+    out = {}
+    for eq in eqs:
+        if eq.rule != "R4":
+            continue
+        cells = [report.cell(t) for t in eq.lhs]
+        if all(c.kind == "blank" for c in cells):
+            out[eq.scope] = cells
+    return out
+
+
+def evaluate(report: Report, blank: dict[str, list] | None = None) -> list[Evaluated]:
+    """Every applicable equation with its residual; skips unreadable ones and those through `blank` cells."""
     out = []
+    unfilled = {c.field for cells in (blank or {}).values() for c in cells}
     for eq in _equations(report.template_t3):
+        if unfilled.intersection(eq.terms):
+            continue                                  # a column left blank: R12's business
         cells = [report.cell(t) for t in eq.terms]
         if all(c.missing for c in cells):
             continue                                  # table not read: R11's business
@@ -58,10 +76,30 @@ def evaluate(report: Report) -> list[Evaluated]:
     return out
 
 
+def _unfilled(report: Report) -> tuple[dict[str, list], list[Finding]]:
+    """The blank columns whose 0s break an equation, and their R12 findings (one per column)."""
+    eqs = _equations(report.template_t3)
+    blank = _blank_columns(report, eqs)
+    findings, kept = [], {}
+    for col, cells in blank.items():
+        fields = {c.field for c in cells}
+        broken = [ev for ev in evaluate(report) if ev.failed and fields.intersection(ev.eq.terms)]
+        if not broken:
+            continue                                  # blank as 0 adds up: the template's convention
+        kept[col] = cells
+        msg = (f"R12 表三“{column_zh(col)}”列在（一）至（六）各项办理结果行均未填写（空白，共 {len(cells)} 行）；"
+               f"按 0 计则 {len(broken)} 处勾稽关系不成立，不再逐行报告。")
+        findings.append(Finding(report, "R12", msg, [(c, "blank") for c in cells], expected="已填写",
+                                actual="未填写", check=f"R12[{col}]"))
+    return kept, findings
+
+
 def check(report: Report, **_) -> list[Finding]:
-    evaluated = evaluate(report)
+    blank, findings = _unfilled(report)
+    evaluated = evaluate(report, blank)
+    report.checked.extend(ev.eq.name for ev in evaluated)
+    report.checked.extend(f.check for f in findings)
     fixes = suggest(report, evaluated)
-    findings = []
     for ev in evaluated:
         if not ev.failed:
             continue

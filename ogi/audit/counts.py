@@ -27,6 +27,7 @@ def _problem(ftype: str, value: float) -> str | None:
 def check(report: Report, **_) -> list[Finding]:
     out = []
     known = fields()
+    report.checked.append("R6")
     for fid, cell in report.cells.items():
         f = known.get(fid)
         if f is None or cell.kind in ("derived", "missing", "blank", "dash"):

@@ -79,6 +79,7 @@ def failing(rep: Report, prev: Report) -> list[tuple[Equation, dict[str, Cell]]]
         cells = {t: _cell(t, rep, prev) for t in eq.terms}
         if any(c.missing or c.kind == "text" for c in cells.values()):
             continue
+        rep.checked.append(eq.name)
         lhs = sum(cells[t].as_number for t in eq.lhs)
         rhs = sum(cells[t].as_number for t in eq.rhs)
         if lhs != rhs:

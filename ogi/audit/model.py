@@ -105,6 +105,7 @@ class Report:
     id: str
     meta: dict
     cells: dict[str, Cell] = field(default_factory=dict)
+    checked: list[str] = field(default_factory=list)    # the checks run on it (rule instances)
 
     @property
     def year(self) -> int | None:

@@ -28,6 +28,7 @@ def _sections(report: Report, out: list[Finding]) -> None:
     found = report.text(FOUND_COLUMN)
     if found is None:
         return
+    report.checked.extend(("R11[sections]", "R11[order]"))
     missing = [n for n in NUMERALS if n not in found]
     if missing:
         out.append(Finding(report, "R11", f"R11 缺少第{'、'.join(missing)}部分（标题未找到）。",
@@ -38,8 +39,10 @@ def _sections(report: Report, out: list[Finding]) -> None:
                            expected="".join(NUMERALS), actual=found, check="R11[order]"))
     year = report.year
     other = report.text(SECTION_COLUMNS["other"])
-    if year and year >= _fee_year() and "六" in found and other is not None \
-            and not any(w in other for w in _FEE_WORDS):
+    if not (year and year >= _fee_year() and "六" in found and other is not None):
+        return
+    report.checked.append("R11[fee]")
+    if not any(w in other for w in _FEE_WORDS):
         out.append(Finding(report, "R11", f"R11 第六部分未报告信息处理费收取情况（内容：“{other[:40]}”）。",
                            expected="信息处理费", actual=other[:40], check="R11[fee]", severity="info"))
 
@@ -50,6 +53,7 @@ def _fee_year() -> int:
 
 def _tables(report: Report, out: list[Finding]) -> None:
     for table, heading in _TABLES.items():
+        report.checked.append(f"R11[{table}]")
         if report.has_table(table):
             continue
         # A report whose document has tables we could not place is our failure, not theirs.

@@ -47,6 +47,7 @@ def check(report: Report, **_) -> list[Finding]:
     if template is None:
         return []
     want = template.version
+    report.checked.extend(("R10", "R10[citation]"))
     out = []
     if t2 and t3 and t2 != t3:
         msg = (f"R10 混用格式：表二为{_zh(t2)}，表三（六）其他处理为{_zh(t3)}"

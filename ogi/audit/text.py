@@ -50,6 +50,7 @@ def check(report: Report, *, statements: list[dict] | None = None, **_) -> list[
         cells = [report.cell(f) for f in field.split("+")]
         if any(c.missing or c.kind == "text" for c in cells):
             continue
+        report.checked.append(f"R9[{field}]")
         table = sum(c.as_number for c in cells)
         if table == float(number):
             continue
