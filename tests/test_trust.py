@@ -272,3 +272,168 @@ def test_force_never_reads_the_old_cache(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "moved aside" not in proc.stderr
     assert "read 1, failed 0" in proc.stdout
+
+
+# ---------------------------------------------------------------- only what the reader sees
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _unique_number_cell(truth: g.Truth, doc) -> tuple[str, object]:
+    """A field printed as a number whose text appears in exactly one table cell, and that cell."""
+    cells = [c for t in doc.tables for row in t.rows for c in row.cells]
+    for fid, kind in sorted(truth.kinds.items(), key=lambda item: -(truth.values[item[0]] or 0)):
+        if kind == "number" and truth.values[fid] >= 1 and truth.raw[fid].isdigit():
+            found = {id(c._tc): c for c in cells if c.text.strip() == truth.raw[fid]}
+            if len(found) == 1:
+                return fid, next(iter(found.values()))
+    raise AssertionError("no uniquely printed number")
+
+
+def _run(text: str, props: str = "", wrap: str | None = None):
+    from docx.oxml import parse_xml
+
+    run = f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
+    if wrap:
+        run = f'<w:{wrap} w:id="9" w:author="x" w:date="2023-01-01T00:00:00Z">{run}</w:{wrap}>'
+    return parse_xml(run.replace(">", f' xmlns:w="{W_NS}">', 1))
+
+
+def _docx_with(tmp_path: Path, seed: int, edit) -> tuple[g.Truth, str, Path]:
+    import docx
+
+    truth = _truth(seed)
+    path = tmp_path / f"r{seed}.docx"
+    g.write_docx(truth, path, rng=random.Random(seed))
+    document = docx.Document(str(path))
+    fid, cell = _unique_number_cell(truth, document)
+    edit(cell.paragraphs[0]._p)
+    document.save(str(path))
+    return truth, fid, path
+
+
+@pytest.mark.parametrize("kind, before, after", [
+    ("vanish", ('1', '<w:vanish/>', None), None),
+    ("move_from", ('12', '', 'moveFrom'), None),
+    ("deleted", ('7', '', 'del'), None),
+    ("superscript_after", None, ('1', '<w:vertAlign w:val="superscript"/>', None)),
+    ("subscript_after", None, ('2', '<w:vertAlign w:val="subscript"/>', None)),
+])
+def test_hidden_word_text_is_not_a_digit(tmp_path, kind, before, after):
+    from ogi.pipeline import process
+
+    def edit(p):
+        runs = p.findall(f"{{{W_NS}}}r")
+        if before:
+            text, props, wrap = before
+            run = _run(text, props, wrap)
+            if wrap == "del":  # deleted text is w:delText
+                for t in run.iter(f"{{{W_NS}}}t"):
+                    t.tag = f"{{{W_NS}}}delText"
+            runs[0].addprevious(run)
+        if after:
+            runs[-1].addnext(_run(*after))
+
+    truth, fid, path = _docx_with(tmp_path, 21, edit)
+    report = process(str(path))
+    assert report.values[fid].value == truth.values[fid], kind
+    if after:
+        assert any(f"'{after[0]}' after" in w for w in report.warnings), report.warnings
+
+
+def test_footnote_mark_in_section_text_is_a_note_not_a_digit(tmp_path):
+    import docx
+
+    from ogi.extract.docx import read_docx
+
+    path = tmp_path / "n.docx"
+    d = docx.Document()
+    p = d.add_paragraph("本年度受理申请9756件")
+    p.add_run("1").font.superscript = True
+    p.add_run("，面积12")
+    p.add_run("2").font.superscript = True
+    d.save(str(path))
+    doc = read_docx(str(path))
+    assert doc.paragraphs[0].text == "本年度受理申请9756件，面积12"
+    assert len(doc.warnings) == 2 and "superscript '1' after" in doc.warnings[0]
+
+
+def test_alt_chunk_web_page_is_read_like_html(tmp_path):
+    import docx
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from ogi.pipeline import process
+
+    truth = _truth(22)
+    page = tmp_path / "page.html"
+    write_html(truth, page, rng=random.Random(22), frame=False)
+    d = docx.Document()
+    part = Part(PackURI("/word/afchunk1.htm"), "text/html", page.read_bytes(), d.part.package)
+    rid = d.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk")
+    chunk = OxmlElement("w:altChunk")
+    chunk.set(qn("r:id"), rid)
+    d.element.body.append(chunk)
+    d.element.body.append(d.element.body.sectPr)  # sectPr stays last
+    path = tmp_path / "chunk.docx"
+    d.save(str(path))
+    report = process(str(path))
+    assert not hasattr(report, "stage"), report
+    numbers = {f: v for f, v in truth.values.items() if truth.kinds[f] == "number"}
+    assert {f: report.values[f].value for f in numbers if f in report.values} == numbers
+
+
+def _html_with(tmp_path: Path, seed: int, edit) -> tuple[g.Truth, Path]:
+    truth = _truth(seed)
+    path = tmp_path / f"p{seed}.html"
+    write_html(truth, path, rng=random.Random(seed))
+    path.write_text(edit(path.read_text(encoding="utf-8"), truth), encoding="utf-8")
+    return truth, path
+
+
+def _decoy(page: str, wrap) -> str:
+    """A copy of every table with every number +1000, wrapped by `wrap`, placed before the real ones."""
+    import re
+
+    tables = re.findall(r"<table(?! width)(?! class).*?</table>", page, flags=re.S)
+    for table in tables:
+        decoy = re.sub(r">(\d+)<", lambda m: f">{int(m.group(1)) + 1000}<", table)
+        page = page.replace(table, wrap(decoy) + table, 1)
+    return page
+
+
+@pytest.mark.parametrize("kind, wrap", [
+    ("display_none", lambda t: f'<div style="color:red; display: none">{t}</div>'),
+    ("hidden_attribute", lambda t: f"<div hidden>{t}</div>"),
+    ("hidden_table", lambda t: t.replace("<table", '<table style="display:none"', 1)),
+    ("template", lambda t: f"<template>{t}</template>"),
+])
+def test_hidden_html_decoy_table_is_not_read(tmp_path, kind, wrap):
+    from ogi.pipeline import process
+
+    truth, path = _html_with(tmp_path, 23, lambda page, _: _decoy(page, wrap))
+    report = process(str(path))
+    numbers = {f: v for f, v in truth.values.items() if truth.kinds[f] == "number"}
+    assert {f: report.values[f].value for f in numbers} == numbers, kind
+    assert not any("printed twice" in w for w in report.warnings), kind
+
+
+def test_hidden_span_inside_an_html_cell_is_not_a_digit(tmp_path):
+    from ogi.pipeline import process
+
+    def edit(page, truth):
+        fid = next(f for f, k in truth.kinds.items() if f.startswith("t3.new.") and k == "number")
+        raw = truth.raw[fid]
+        return page.replace(f">{raw}<", f'><span style="display:none">1</span>{raw}<'), fid
+
+    holder = {}
+
+    def wrapped(page, truth):
+        page, holder["fid"] = edit(page, truth)
+        return page
+
+    truth, path = _html_with(tmp_path, 24, wrapped)
+    report = process(str(path))
+    assert report.values[holder["fid"]].value == truth.values[holder["fid"]]
