@@ -8,6 +8,11 @@ paragraphs, in order with its data tables, and the page furniture is dropped
 tables). Layout tables (a table holding other tables, or one column of long
 text) are unwrapped into their content.
 
+Only what a reader of the page sees is read: elements hidden by the `hidden`
+attribute or an inline `display:none` / `visibility:hidden` style (a decoy
+copy of a table, a hidden digit inside a cell) and <template> content are
+skipped, as a browser skips them.
+
 Tables are rebuilt exactly from rowspan/colspan, each merged cell stored once.
 Word and LibreOffice exports often add sliver <col>s from width rounding, so a
 cell gets colspan=2 in every row and the grid gains a column no cell starts
@@ -45,6 +50,8 @@ MAX_SPAN = 1000                  # browsers clamp spans the same way
 MAX_TABLE_SLOTS = 200_000
 # tables one page may hold: 10 MB of small tables took 18 s to rebuild (issue 9); a report has < 50
 MAX_TABLES = 2000
+HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))\s*(?:!important\s*)?(?:;|$)",
+                          re.I)
 HTML_SPACE = re.compile(r"[ \t\r\n\f\v\xa0]+")
 NUMERIC_CELL = re.compile(r"^[\s\d０-９,，.．%％+\-]*\d[\s\d０-９,，.．%％+\-]*$")
 META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
@@ -147,9 +154,17 @@ def _tag(el) -> str:
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
+def is_hidden(el) -> bool:
+    """Not rendered by a browser: the `hidden` attribute or an inline display:none/visibility:hidden."""
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    return bool(style) and bool(HIDDEN_STYLE.search(style))
+
+
 def _is_furniture(el) -> bool:
     tag = _tag(el)
-    if tag in DROP_TAGS:
+    if tag in DROP_TAGS or is_hidden(el):
         return True
     marks = f"{el.get('class', '')} {el.get('id', '')} {el.get('role', '')}"
     return tag not in ("body", "html", "table") and bool(FURNITURE.search(marks.strip())) \
@@ -236,15 +251,17 @@ def _rows(table_el) -> list:
     rows = []
     for child in table_el:
         tag = _tag(child)
+        if is_hidden(child):
+            continue
         if tag == "tr":
             rows.append(child)
         elif tag in ("thead", "tbody", "tfoot"):
-            rows.extend(c for c in child if _tag(c) == "tr")
+            rows.extend(c for c in child if _tag(c) == "tr" and not is_hidden(c))
     return rows
 
 
 def _row_cells(tr) -> list:
-    return [c for c in tr if _tag(c) in ("td", "th")]
+    return [c for c in tr if _tag(c) in ("td", "th") and not is_hidden(c)]
 
 
 def _is_layout_table(table_el, rows) -> bool:
@@ -279,7 +296,7 @@ def cell_text(el) -> str:
             tag = _tag(child)
             if tag == "br":
                 parts.append("\n")
-            elif tag and tag not in DROP_TAGS:
+            elif tag and tag not in DROP_TAGS and not is_hidden(child):
                 block = tag in BLOCK_TAGS
                 if block:
                     parts.append("\n")

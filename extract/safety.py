@@ -6,10 +6,13 @@ the cost of reading its directory (.mht is MIME, not zip). Sizes in a zip's
 headers can lie; zipfile never inflates a member past its declared size (it
 then fails its CRC check), so the declared sizes are the ones to check.
 
-No XML member may declare a DTD: Word and LibreOffice never write one, and a
-DTD is how XML pulls in other files (external entities: XXE) or explodes
-(billion laughs). Our own parsers resolve no entities, but LibreOffice parses
-.odt packages itself, so such a package is refused before it gets there.
+No XML member that gets parsed may declare a DTD: Word and LibreOffice never
+write one, and a DTD is how XML pulls in other files (external entities: XXE)
+or explodes (billion laughs). Our own parsers resolve no entities, but
+LibreOffice parses .odt packages itself, so every XML member of one is
+checked before it gets there. Of a .docx, ogi parses only the main part and
+its relationships: a DTD elsewhere (an Illustrator SVG, an embedded web
+page's <!DOCTYPE html>) is nothing ogi reads, and is no reason to refuse.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOF
               RuntimeError, KeyError, struct.error, zlib.error, UnicodeDecodeError)
 ROOT_START = re.compile(rb"<[A-Za-z_]")   # the root element's start tag (<?xml, <!--, <!DOCTYPE don't match)
 DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+DOCX_PARSED = ("word/document.xml", "word/_rels/document.xml.rels")  # the XML parts extract/docx.py parses
 COMMENT_OR_PI = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.S)   # may hide a '<a' before the DOCTYPE
 
 
@@ -56,7 +60,10 @@ def check_zip(archive: zipfile.ZipFile) -> None:
 def check_package(archive: zipfile.ZipFile) -> None:
     """check_zip, then no member that is XML may declare a DTD or entities (see module docstring)."""
     check_zip(archive)
-    for info in archive.infolist():
+    infos = archive.infolist()
+    if any(info.filename == DOCX_PARSED[0] for info in infos):
+        infos = [info for info in infos if info.filename in DOCX_PARSED]
+    for info in infos:
         if info.is_dir() or info.file_size == 0:
             continue
         try:

@@ -9,6 +9,7 @@ code here.
 from __future__ import annotations
 
 import json
+import numbers
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,6 +17,8 @@ import pandas as pd
 from ogi.normalize.report import Report
 from ogi.normalize.schema import fields
 from ogi.normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS
+
+from .sheetsafe import display_path
 
 VALUE_COLUMNS = ["report_id", "source", "field", "value", "raw", "kind", "page", "table", "row", "col",
                  "row_label", "col_label", "x0", "y0", "x1", "y1", "confidence", "label_match"]
@@ -107,9 +110,12 @@ def values_frame(reports: list[Report]) -> pd.DataFrame:
     order = {fid: i for i, fid in enumerate(fields())}
     rows = []
     for rep in reports:
+        source = display_path(rep.source)
         for v in sorted(rep.values.values(), key=lambda v: order.get(v.field, len(order))):
             bbox = v.bbox or (None, None, None, None)
-            rows.append([rep.report_id, rep.source, v.field, v.value, v.raw, v.kind, v.page, v.table, v.row, v.col,
+            # a number past float's exact range has lost digits: missing, the raw text kept
+            value = v.value if v.value is None or abs(v.value) <= MAX_EXACT_INT else None
+            rows.append([rep.report_id, source, v.field, value, v.raw, v.kind, v.page, v.table, v.row, v.col,
                          v.row_label, v.col_label, *bbox, v.confidence, v.label_match])
     return typed(pd.DataFrame(rows, columns=VALUE_COLUMNS), value_dtypes())
 
@@ -131,7 +137,13 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=report_columns())
     for fid, f in field_defs.items():
         # before `typed`: an integer field printed with decimals becomes NA here, not an error
-        df[fid] = pd.array(df[fid], dtype=DTYPES[f.type]) if f.type == "decimal" else _as_int(df[fid])
+        if f.type == "decimal":
+            df[fid] = pd.array(df[fid], dtype=DTYPES[f.type])
+        else:
+            df[fid], too_large = _as_int(df[fid])
+            for i in too_large:
+                df.at[i, "warnings"] = _joined(df.at[i, "warnings"], f"{fid}: {TOO_LARGE}")
+    df["source"] = df["source"].map(display_path)
     return typed(df, report_dtypes())
 
 
@@ -147,19 +159,51 @@ def _field_value(rep: Report, fid: str):
     return v.value if v is not None else None
 
 
-def _as_int(column: pd.Series) -> pd.Series:
-    """Integer fields as nullable Int64; a non-integral printed value stays visible in `values`."""
-    floats = pd.to_numeric(column, errors="coerce").astype("float64")
-    floats = floats.where(floats.isna() | (floats == floats.round()))
-    return floats.astype("Int64")
+# Values are parsed as floats (normalize/values.py), exact for integers up to 2^53; above that a
+# printed count has lost digits, and no report counts that much: it is left missing, with a warning.
+MAX_EXACT_INT = 2 ** 53
+TOO_LARGE = f"a printed count above {MAX_EXACT_INT} cannot be kept exactly; left missing"
+
+
+def _as_int(column: pd.Series) -> tuple[pd.Series, list]:
+    """Integer fields as nullable Int64, built from Python ints (never a float array cast), and the
+    row labels whose value was too large to keep exactly. A non-integral printed value is NA here and
+    stays visible in `values`."""
+    ints, too_large = [], []
+    for label, value in column.items():
+        ints.append(_exact_int(value))
+        if ints[-1] is None and _is_number(value) and abs(value) > MAX_EXACT_INT:
+            too_large.append(label)
+    return pd.Series(pd.array(ints, dtype="Int64"), index=column.index), too_large
+
+
+def _exact_int(value) -> int | None:
+    if not _is_number(value) or value != value or abs(value) > MAX_EXACT_INT:
+        return None
+    if value != int(value):
+        return None
+    return int(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _joined(warnings: str, more: str) -> str:
+    return f"{warnings}; {more}" if warnings else more
 
 
 def statements_frame(reports: list[Report]) -> pd.DataFrame:
-    rows = [[rep.report_id, rep.source, s.get("section"), s.get("sentence"), s.get("number"), s.get("unit"),
+    rows = [[rep.report_id, display_path(rep.source), s.get("section"), s.get("sentence"), s.get("number"), s.get("unit"),
              bool(s.get("approx")), s.get("field") or ""] for rep in reports for s in rep.statements]
     return typed(pd.DataFrame(rows, columns=STATEMENT_COLUMNS), statement_dtypes())
 
 
 def errors_frame(failures: list) -> pd.DataFrame:
-    rows = [[f.source, f.stage, f.reason] for f in failures]
+    rows = [[display_path(f.source), f.stage, _writable(f.reason)] for f in failures]
     return typed(pd.DataFrame(rows, columns=ERROR_COLUMNS), error_dtypes())
+
+
+def _writable(text: str) -> str:
+    """A reason quoting a file name that is not UTF-8, with its bytes escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -31,6 +31,7 @@ import pandas as pd
 from ogi.normalize.schema import fields
 
 from .dataset import TABLES, Dataset, table_dtypes, typed
+from .sheetsafe import csv_safe, xlsx_cell, xlsx_row
 
 SHEETS = (("表二 主动公开", "t2."), ("表三 依申请公开", "t3."), ("表四 复议诉讼", "t4."))
 ID_COLUMNS = ["report_id", "agency", "year", "province", "city", "county", "template_t2", "template_t3", "status"]
@@ -56,7 +57,7 @@ def write_frame(df: pd.DataFrame, out: Path, name: str) -> None:
     with atomic(out / f"{name}.parquet") as tmp:
         df.to_parquet(tmp, index=False)
     with atomic(out / f"{name}.csv") as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_safe(df).to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
 def write_dataset(dataset: Dataset, out: str | os.PathLike) -> None:
@@ -66,7 +67,7 @@ def write_dataset(dataset: Dataset, out: str | os.PathLike) -> None:
     write_frame(dataset.values, out, "values")
     write_frame(dataset.statements, out, "statements")
     with atomic(out / "errors.csv") as tmp:
-        dataset.errors.to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_safe(dataset.errors).to_csv(tmp, index=False, encoding="utf-8-sig")
     with atomic(out / "dataset.xlsx") as tmp:
         write_excel(dataset.reports, tmp)
 
@@ -77,6 +78,8 @@ def write_dataset_chunks(pieces: Iterable[Dataset], out: str | os.PathLike,
                          excel_max_reports: int = EXCEL_MAX_REPORTS) -> dict:
     """Datasets of a few reports each, in order → the same files as `write_dataset` of them all.
 
+    A report whose data a writer still rejects (text Arrow cannot encode …) is left out and
+    listed in errors.csv (stage "write"): one file never stops the batch.
     Returns {"read", "failed", "values"} and, when the workbook was left out, "excel_skipped": True.
     """
     out = Path(out)
@@ -84,11 +87,12 @@ def write_dataset_chunks(pieces: Iterable[Dataset], out: str | os.PathLike,
     with ExitStack() as stack:  # every file renamed into place only once all pieces are written
         writers = {name: stack.enter_context(_table_writer(out, name, parquet=name != "errors")) for name in TABLES}
         for piece in pieces:
-            for name, writer in writers.items():
-                writer(getattr(piece, name))
-            counts["read"] += len(piece.reports)
-            counts["failed"] += len(piece.errors)
-            counts["values"] += len(piece.values)
+            for part in _writable_parts(piece, writers):
+                for name, encoded in part.items():
+                    writers[name].write(encoded)
+                counts["read"] += part["reports"].rows
+                counts["failed"] += part["errors"].rows
+                counts["values"] += part["values"].rows
     if counts["read"] > excel_max_reports:
         (out / "dataset.xlsx").unlink(missing_ok=True)  # an older, smaller workbook would mislead
         counts["excel_skipped"] = True
@@ -98,10 +102,68 @@ def write_dataset_chunks(pieces: Iterable[Dataset], out: str | os.PathLike,
     return counts
 
 
+def _writable_parts(piece: Dataset, writers: dict) -> Iterator[dict]:
+    """The piece encoded for every writer; if a writer rejects it, report by report, each rejected
+    report turned into an errors line (the whole piece is encoded before anything is written)."""
+    try:
+        yield {name: writers[name].encode(getattr(piece, name)) for name in TABLES}
+        return
+    except Exception:  # noqa: BLE001 - whatever the writer refused, find the report it came from
+        pass
+    rejected = []
+    for rid, source in zip(piece.reports["report_id"], piece.reports["source"]):
+        alone = Dataset(*(_rows_of(getattr(piece, name), rid) for name in ("reports", "values", "statements")),
+                        errors=piece.errors.iloc[0:0])
+        try:
+            yield {name: writers[name].encode(getattr(alone, name)) for name in TABLES}
+        except Exception as exc:  # noqa: BLE001
+            rejected.append([_safe_text(source), "write", f"the dataset writer rejected this file's data "
+                             f"({exc.__class__.__name__}: {_safe_text(str(exc))[:200]})"])
+    errors = pd.concat([piece.errors, pd.DataFrame(rejected, columns=piece.errors.columns)], ignore_index=True)
+    errors = typed(errors.map(lambda v: _safe_text(v) if isinstance(v, str) else v), table_dtypes("errors"))
+    empty = {name: writers[name].encode(getattr(piece, name).iloc[0:0]) for name in ("reports", "values",
+                                                                                      "statements")}
+    yield {**empty, "errors": writers["errors"].encode(errors)}
+
+
+def _rows_of(frame: pd.DataFrame, report_id: str) -> pd.DataFrame:
+    return frame[frame["report_id"] == report_id]
+
+
+def _safe_text(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class _Encoded:
+    """A piece of one table ready to append: CSV text and an Arrow table."""
+
+    def __init__(self, csv: str, table, rows: int):
+        self.csv, self.table, self.rows = csv, table, rows
+
+
+class _TableWriter:
+    def __init__(self, csv, parquet_writer, schema):
+        self.csv, self.parquet_writer, self.schema = csv, parquet_writer, schema
+        self.first = True
+
+    def encode(self, piece: pd.DataFrame) -> _Encoded:
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(piece, schema=self.schema, preserve_index=False) if self.parquet_writer else None
+        text = csv_safe(piece).to_csv(index=False, header=self.first)
+        text.encode("utf-8")  # what the file write would refuse, refused here, before anything is written
+        return _Encoded(text, table, len(piece))
+
+    def write(self, encoded: _Encoded) -> None:
+        self.csv.write(encoded.csv)
+        self.first = False
+        if self.parquet_writer is not None:
+            self.parquet_writer.write_table(encoded.table)
+
+
 @contextmanager
-def _table_writer(out: Path, name: str, parquet: bool = True) -> Iterator[Callable[[pd.DataFrame], None]]:
-    """A function appending a piece of table `name` to OUT/name.csv (and .parquet); header and BOM once."""
-    import pyarrow as pa
+def _table_writer(out: Path, name: str, parquet: bool = True) -> Iterator[_TableWriter]:
+    """A writer appending pieces of table `name` to OUT/name.csv (and .parquet); header and BOM once."""
     import pyarrow.parquet as pq
 
     schema = arrow_schema(table_dtypes(name))
@@ -114,18 +176,10 @@ def _table_writer(out: Path, name: str, parquet: bool = True) -> Iterator[Callab
             parquet_tmp = stack.enter_context(atomic(out / f"{name}.parquet"))
             # entered after atomic: closed (footer written) before the file is renamed into place
             parquet_writer = stack.enter_context(pq.ParquetWriter(parquet_tmp, schema))
-        first = True
-
-        def write(piece: pd.DataFrame) -> None:
-            nonlocal first
-            piece.to_csv(csv, index=False, header=first)
-            first = False
-            if parquet_writer is not None:
-                parquet_writer.write_table(pa.Table.from_pandas(piece, schema=schema, preserve_index=False))
-
-        yield write
-        if first:  # no piece at all: an empty table still has its header
-            write(typed(pd.DataFrame(columns=list(schema.names)), table_dtypes(name)))
+        writer = _TableWriter(csv, parquet_writer, schema)
+        yield writer
+        if writer.first:  # no piece at all: an empty table still has its header
+            writer.write(writer.encode(typed(pd.DataFrame(columns=list(schema.names)), table_dtypes(name))))
 
 
 def arrow_schema(dtypes: dict[str, str]):
@@ -191,21 +245,15 @@ def _filled_columns(columns: list[str], batches) -> set[str]:
 
 
 def _append_sheet(book, title: str, headers: list[str], freeze: str | None, rows: Iterable[list]) -> None:
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     sheet = book.create_sheet(title)
     if freeze:
         sheet.freeze_panes = freeze  # header row, and the id columns of the table sheets
     bold = Font(bold=True)
-    sheet.append([_bold(WriteOnlyCell(sheet, value=h), bold) for h in headers])
+    sheet.append([xlsx_cell(sheet, h, font=bold) for h in headers])
     for row in rows:
-        sheet.append(row)
-
-
-def _bold(cell, font):
-    cell.font = font
-    return cell
+        sheet.append(xlsx_row(sheet, row))  # report text as string cells, never formulas
 
 
 def _rows(frames: Iterable[pd.DataFrame]) -> Iterator[list]:

@@ -31,6 +31,7 @@ from ogi.extract.safety import ZIP_ERRORS
 from ogi.normalize.report import Report, normalize
 
 from .dataset import TEXT, Dataset, frames, table_dtypes
+from .sheetsafe import display_path, name_warning
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def process(path: str) -> Report | Failure:
     except Exception as exc:  # a reader bug must not stop the batch
         log.exception("reader failed on %s", path)
         return Failure(path, "read", f"unexpected {exc.__class__.__name__}: {exc}")
+    if note := name_warning(path):  # a GBK file name: read (its agency, its year) as the text it is
+        doc.source = display_path(path)
+        doc.warnings.append(note)
     try:
         report = normalize(doc)
     except Exception as exc:
@@ -98,7 +102,26 @@ def assemble(results: Iterable[tuple[str, Report | Failure]]) -> Dataset:
     reports, failures = [], []
     for result in deduplicated(results):
         (failures if isinstance(result, Failure) else reports).append(result)
-    return frames(reports, failures)
+    return writable_frames(reports, failures)
+
+
+def writable_frames(reports: list[Report], failures: list[Failure]) -> Dataset:
+    """`frames`, where a report the frames (Arrow-backed text, integer casts) still reject becomes a
+    `write` Failure instead of stopping the batch; the others are kept."""
+    try:
+        return frames(reports, failures)
+    except Exception:  # noqa: BLE001 - find the report it came from, one at a time
+        pass
+    kept, failures = [], list(failures)
+    for report in reports:
+        try:
+            frames([report], [])
+        except Exception as exc:  # noqa: BLE001
+            failures.append(Failure(report.source, "write", f"the dataset rejected this file's data "
+                                    f"({exc.__class__.__name__}: {exc})"[:300]))
+        else:
+            kept.append(report)
+    return frames(kept, failures)
 
 
 def deduplicated(results: Iterable[tuple[str, Report | Failure]]) -> Iterator[Report | Failure]:
@@ -123,10 +146,10 @@ def chunks(results: Iterable[tuple[str, Report | Failure]], size: int = CHUNK_RE
     for result in deduplicated(results):
         (failures if isinstance(result, Failure) else reports).append(result)
         if len(reports) >= size:
-            yield frames(reports, failures)
+            yield writable_frames(reports, failures)
             reports, failures = [], []
     if reports or failures:
-        yield frames(reports, failures)
+        yield writable_frames(reports, failures)
 
 
 # ---------------------------------------------------------------- at scale: parallel, cached, resumable
@@ -170,7 +193,7 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
     options = options or BuildOptions()
     start = time.perf_counter()
     sources = list(iter_sources(paths))
-    with Cache(Path(out) / CACHE_NAME) as cache:
+    with Cache(Path(out) / CACHE_NAME, fresh=options.force) as cache:  # --force: the old cache is not read
         todo = list(dict.fromkeys(sources if options.force else cache.stale(sources)))
         stats = BuildStats(sources=len(sources), processed=len(todo), cached=len(set(sources)) - len(todo))
         # stat before reading: a file changed while being read then fails the next run's check

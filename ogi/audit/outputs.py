@@ -21,6 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..sheetsafe import csv_safe, xlsx_cell, xlsx_row
 from .grids import TABLE_NAMES, grids, records_by_report
 from .identity import agency_key
 from .model import FINDING_COLUMNS
@@ -160,16 +161,8 @@ def _header(ws, heads: list[str], n_rows: int, widths: dict[str, float] | None =
 
 
 def _styled(ws, value, font=None, fill=None, alignment=None, comment=None) -> WriteOnlyCell:
-    c = WriteOnlyCell(ws, value)
-    if font is not None:
-        c.font = font
-    if fill is not None:
-        c.fill = fill
-    if alignment is not None:
-        c.alignment = alignment
-    if comment is not None:
-        c.comment = comment
-    return c
+    # report text as a string cell, never a formula (ogi/sheetsafe.py)
+    return xlsx_cell(ws, value, font=font, fill=fill, alignment=alignment, comment=comment)
 
 
 def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Callable[[str], dict]) -> None:
@@ -178,12 +171,12 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
     ws = wb.create_sheet("汇总")
     _header(ws, ["机构", "省", "市", "县区", "年度", "报告数", "错误", "警告", "提示", "合计"], len(summ))
     for r in summ.itertuples(index=False):
-        ws.append([_clean(v) for v in r])
+        ws.append(xlsx_row(ws, [_clean(v) for v in r]))
 
     ws = wb.create_sheet("问题清单")
     _header(ws, FINDING_COLUMNS, len(findings), {"H": 80})
     for r in findings[FINDING_COLUMNS].itertuples(index=False):
-        ws.append([_clean(v) for v in r])
+        ws.append(xlsx_row(ws, [_clean(v) for v in r]))
 
     marks = involved(findings)
     sheets = {t: wb.create_sheet(name.split()[0]) for t, name in TABLE_NAMES.items()}
@@ -222,7 +215,7 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
                                                              "ogi audit"))
                     else:
                         row[i + 1] = raw
-                ws.append(row)
+                ws.append(xlsx_row(ws, row))
     wb.save(path)
 
 
@@ -240,7 +233,7 @@ def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of
     findings = findings[FINDING_COLUMNS] if len(findings.columns) else findings
     paths = {name: out / name for name in ("findings.parquet", "findings.csv", "audit.xlsx", "audit.html")}
     atomic_write(paths["findings.parquet"], lambda p: findings.to_parquet(p, index=False))
-    atomic_write(paths["findings.csv"], lambda p: findings.to_csv(p, index=False, encoding="utf-8-sig"))
+    atomic_write(paths["findings.csv"], lambda p: csv_safe(findings).to_csv(p, index=False, encoding="utf-8-sig"))
     summ = summary(findings, meta)
     atomic_write(paths["audit.xlsx"], lambda p: _xlsx(p, findings, summ, grids_of))
     atomic_write(paths["audit.html"], lambda p: write_page(p, findings, meta, grids_of, n_reports))
