@@ -508,10 +508,51 @@ def _cell_groups_closed(edges: list[dict]) -> list[list[BBox]]:
     no outer frame): draw the frame implied by the rulings that are there, and redo."""
     groups = _cell_groups(edges)
     closing = [_closing_box(_bbox_of(g), edges) for g in groups]
-    if any(box != _round_box(_bbox_of(g)) or _has_holes(g) for box, g in zip(closing, groups)):
-        frames = [e for box in closing for e in _frame_edges(box)]
-        groups = _cell_groups(edges + frames)
+    frames = [e for box in closing for e in _frame_edges(box)]
+    changed = any(box != _round_box(_bbox_of(g)) or _has_holes(g) for box, g in zip(closing, groups))
+    # rulings that make no table at all: a header band at a page's foot, its cells cut by the
+    # page break and left without a bottom rule (Chromium's print), or a frame with only
+    # horizontal rules inside
+    loose = [box for box in _ruled_regions(edges) if not any(_inside(box, c) for c in closing)]
+    if changed or loose:
+        groups = _cell_groups(edges + frames + [e for box in loose for e in _frame_edges(box)])
     return groups
+
+
+def _ruled_regions(edges: list[dict]) -> list[BBox]:
+    """Bounding boxes of connected sets of rulings holding at least two vertical and two
+    horizontal ones (touching within SNAP): where a grid is drawn, closed or not."""
+    merged = merge_edges(filter_edges(edges, min_length=LINES.edge_min_length), SNAP, SNAP, SNAP, SNAP)
+    horizontal = [e for e in merged if e["orientation"] == "h"]
+    vertical = [e for e in merged if e["orientation"] == "v"]
+    parent = list(range(len(merged)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    index = {id(e): i for i, e in enumerate(merged)}
+    for h in horizontal:
+        for v in vertical:
+            if (h["x0"] - SNAP <= v["x0"] <= h["x1"] + SNAP and v["top"] - SNAP <= h["top"] <= v["bottom"] + SNAP):
+                parent[root(index[id(h)])] = root(index[id(v)])
+    members: dict[int, list[dict]] = {}
+    for e in merged:
+        members.setdefault(root(index[id(e)]), []).append(e)
+    regions = []
+    for group in members.values():
+        kinds = [e["orientation"] for e in group]
+        if kinds.count("h") >= 2 and kinds.count("v") >= 2:
+            regions.append(_round_box((min(e["x0"] for e in group), min(e["top"] for e in group),
+                                       max(e["x1"] for e in group), max(e["bottom"] for e in group))))
+    return regions
+
+
+def _inside(box: BBox, outer: BBox) -> bool:
+    return (box[0] >= outer[0] - SNAP and box[1] >= outer[1] - SNAP
+            and box[2] <= outer[2] + SNAP and box[3] <= outer[3] + SNAP)
 
 
 def _bbox_of(boxes: list[BBox]) -> BBox:

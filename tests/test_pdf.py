@@ -16,7 +16,9 @@ from ogi.extract.model import Document, ExtractError, Table
 from ogi.extract.pdf import read_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+# the shared corpus sits beside the repository (or beside the folder of its worktrees)
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parents[1] / "shared" / "corpus") if p.exists()),
+              ROOT.parent / "shared" / "corpus")
 FIELDS = ROOT / "data" / "fields.csv"
 SAMPLES = ROOT / "data" / "samples"
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
