@@ -13,7 +13,7 @@ from pdfplumber.utils import cluster_objects, extract_text
 from ogi.extract.geometry import cluster_means
 from ogi.extract.model import BBox
 
-from .pages import _CharBoxReader
+from .pages import Invisible, _CharBoxReader
 from .settings import DIGIT_BREAK, NUMBER, SETTINGS as S
 
 
@@ -52,8 +52,9 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) 
     printed = []
     raw, glyph_box = textpage.raw, _CharBoxReader(textpage)
     ox, oy, rect = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
+    hidden = Invisible(textpage)
     for i, ch in enumerate(text):
-        if ch.isspace():
+        if ch.isspace() or hidden(i):
             continue
         glyph = glyph_box(i)
         if glyph is None:

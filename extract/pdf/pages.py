@@ -48,10 +48,10 @@ def _page_text(pdf: pdfium.PdfDocument, index: int) -> PageText:
                 # Text would read sideways as displayed: read the page turned so it is upright
                 # (the table pass and any pdfplumber fallback see the turned page too).
                 page.set_rotation(rotation)
-            lines = _text_lines(textpage, _display_transform(page, rotation))
+            width, height = page.get_size()    # as displayed, under the rotation just set
+            lines = _text_lines(textpage, _display_transform(page, rotation), (width, height))
         finally:
             textpage.close()
-        width, height = page.get_size()
         # only a page with (almost) no text can be a scan: skip the object walk otherwise
         has_image = sum(len(line.text) for line in lines) < S.scan_text_chars and _has_image(page)
     finally:
@@ -107,19 +107,61 @@ def _display_transform(page: pdfium.PdfPage, rotation: int):
     return to_display
 
 
-def _text_lines(textpage: pdfium.PdfTextPage, to_display) -> list[Line]:
+def _text_lines(textpage: pdfium.PdfTextPage, to_display, size: tuple[float, float]) -> list[Line]:
+    """The page's text lines as a reader sees them: text rendered invisible and lines lying
+    wholly outside the page are left out."""
     text = textpage.get_text_range()
     rects = _RectReader(textpage)
+    hidden = Invisible(textpage)
     lines: list[Line] = []
     start = 0
     for chunk in text.split("\r\n"):
         end = start + len(chunk)
         if chunk.strip():
-            bbox = rects.bbox(start, end, to_display)
-            if bbox is not None:
-                lines.append(Line(chunk.strip(), bbox))
+            shown = hidden.strip(chunk, start)
+            bbox = rects.bbox(start, end, to_display) if shown.strip() else None
+            if bbox is not None and _on_page(bbox, size):
+                lines.append(Line(shown.strip(), bbox))
         start = end + 2
     return lines
+
+
+def _on_page(bbox: BBox, size: tuple[float, float]) -> bool:
+    return bbox[2] > 0 and bbox[3] > 0 and bbox[0] < size[0] and bbox[1] < size[1]
+
+
+class Invisible:
+    """Characters drawn in text render mode 3 (invisible): a reader never sees them, so
+    neither do we. The mode belongs to a text object; it is looked up once per object."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.raw = textpage.raw
+        self.modes: dict[int, bool] = {}
+
+    def __call__(self, index: int) -> bool:
+        obj = pdfium_c.FPDFText_GetTextObject(self.raw, index)
+        if not obj:
+            return False
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        hidden = self.modes.get(key)
+        if hidden is None:
+            hidden = pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+            self.modes[key] = hidden
+        return hidden
+
+    def strip(self, chunk: str, start: int) -> str:
+        """`chunk` (the characters from `start`) without its invisible characters. The first and
+        last characters' objects are checked first: most lines are one visible object."""
+        first = len(chunk) - len(chunk.lstrip())
+        last = len(chunk.rstrip()) - 1
+        if last < first:
+            return chunk
+        a, b = pdfium_c.FPDFText_GetTextObject(self.raw, start + first), \
+            pdfium_c.FPDFText_GetTextObject(self.raw, start + last)
+        same = a and b and ctypes.cast(a, ctypes.c_void_p).value == ctypes.cast(b, ctypes.c_void_p).value
+        if same and not self(start + first):
+            return chunk
+        return "".join(ch for k, ch in enumerate(chunk) if ch.isspace() or not self(start + k))
 
 
 class _RectReader:
