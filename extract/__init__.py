@@ -15,10 +15,11 @@ import stat
 import zipfile
 from io import BytesIO
 
-from .model import Cell, Document, ExtractError, Paragraph, Table
+from .model import Cell, Document, ExtractError, PageAnchors, Paragraph, Table, TableAnchors
 from .safety import ZIP_ERRORS, check_package, check_pdf_streams
 
-__all__ = ["read", "sniff", "Cell", "Document", "ExtractError", "Paragraph", "Table", "MAX_BYTES"]
+__all__ = ["read", "sniff", "Cell", "Document", "ExtractError", "PageAnchors", "Paragraph", "Table",
+           "TableAnchors", "MAX_BYTES"]
 
 MAX_BYTES = 200 * 1024 * 1024  # larger files are not reports; refuse before reading them
 
@@ -34,8 +35,9 @@ READERS = {
 }
 
 
-def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
-    """Read any supported report file into a Document, or raise ExtractError."""
+def read(path: str, max_bytes: int = MAX_BYTES, *, anchors: PageAnchors | None = None) -> Document:
+    """Read any supported report file into a Document, or raise ExtractError. `anchors` tell
+    the paged readers (PDF) which pages hold tables; without them every page is searched."""
     data = _read_bytes(path, max_bytes)
     kind = sniff(data)
     if kind in ("docx", "office") and data.startswith(b"PK"):
@@ -43,7 +45,7 @@ def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
     elif kind == "pdf":
         check_pdf_streams(data)  # decompression bombs, before PDFium inflates a stream whole
     reader = _reader(kind, path)
-    doc = reader(path, data)
+    doc = reader(path, data, anchors=anchors) if kind == "pdf" else reader(path, data)
     if doc.pages_needing_ocr and kind == "pdf":
         from .ocr import apply_ocr  # scanned pages: OCR'd in place, in page order
 

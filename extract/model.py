@@ -110,3 +110,19 @@ class ExtractError(Exception):
         # one line whatever the source: lxml's and PDFium's messages can hold line breaks (found by
         # tests/test_fuzz.py: "Char 0x0 out of allowed range\n, line 2 ...")
         super().__init__(" ".join(str(message).split()), *args)
+
+
+@dataclass(frozen=True)
+class TableAnchors:
+    """Strings that mark a page of a paged document as holding one kind of table, given by the
+    caller (readers know no template). Matched in the page's text with whitespace removed,
+    after `PageAnchors.fold`. A `lead` string counts only when one of `page` is on the same
+    page or the next: a header row can stand alone at a page's foot."""
+    page: tuple[str, ...]
+    lead: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageAnchors:
+    tables: tuple[TableAnchors, ...]
+    fold: dict = field(default_factory=dict)   # a str.translate table: variant characters → the anchors'

@@ -28,6 +28,7 @@ from typing import Iterable, Iterator
 from ogi import extract
 from ogi.extract.model import ExtractError
 from ogi.extract.safety import ZIP_ERRORS
+from ogi.normalize.anchors import page_anchors
 from ogi.normalize.report import Report, normalize
 
 from .dataset import TEXT, Dataset, frames, table_dtypes
@@ -51,14 +52,14 @@ class Failure:
 
 def read_report(path: str | os.PathLike) -> Report:
     """One report file → a normalized Report. Raises ExtractError for a bad file."""
-    doc = extract.read(os.fspath(path))
+    doc = extract.read(os.fspath(path), anchors=page_anchors())
     return normalize(doc)
 
 
 def process(path: str) -> Report | Failure:
     """read_report that turns every failure into a Failure record."""
     try:
-        doc = extract.read(path)
+        doc = extract.read(path, anchors=page_anchors())
     except ExtractError as exc:
         return Failure(path, "read", str(exc))
     except Exception as exc:  # a reader bug must not stop the batch

@@ -16,7 +16,9 @@ from ogi.extract.model import Document, ExtractError, Table
 from ogi.extract.pdf import read_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+# the shared corpus sits beside the repository (or beside the folder of its worktrees)
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parents[1] / "shared" / "corpus") if p.exists()),
+              ROOT.parent / "shared" / "corpus")
 FIELDS = ROOT / "data" / "fields.csv"
 SAMPLES = ROOT / "data" / "samples"
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -176,8 +178,9 @@ def test_empty_user_password_opens(tmp_path):
 
 
 def test_page_cap(tmp_path, monkeypatch):
+    import dataclasses
     import ogi.extract.pdf as pdf_module
-    monkeypatch.setattr(pdf_module, "MAX_PAGES", 3)
+    monkeypatch.setattr(pdf_module, "SETTINGS", dataclasses.replace(pdf_module.SETTINGS, max_pages=3))
     path = CORPUS / "hongze-district-2024.pdf"
     if not path.exists():
         pytest.skip("shared corpus not available")
@@ -421,18 +424,19 @@ def _same_grid(ours, theirs) -> None:
 def test_page_object_grids_equal_pdfplumbers(name):
     """The grids built from pypdfium2 path objects and chars are pdfplumber's own grids."""
     import pypdfium2 as pdfium
-    import ogi.extract.pdf as pdf_module
+    from ogi.extract.pdf import fallback, pages as text_pass, tables
+    from ogi.normalize.anchors import page_anchors
     path = CORPUS / f"{name}.pdf"
     if not path.exists():
         pytest.skip("shared corpus not available")
     data = path.read_bytes()
     pdf = pdfium.PdfDocument(data)
     try:
-        pages = [pdf_module._page_text(pdf, i) for i in range(len(pdf))]
-        numbers = pdf_module._pages_likely_with_tables(pages)
-        theirs = pdf_module._tables_on_pages(data, numbers)
+        pages = [text_pass._page_text(pdf, i) for i in range(len(pdf))]
+        numbers = text_pass.pages_with_tables(pages, page_anchors())
+        theirs = fallback._tables_on_pages(data, numbers)
         for n in numbers:
-            ours, _ = pdf_module._tables_from_page_objects(pdf, pages[n - 1])
+            ours, _ = tables._tables_from_page_objects(pdf, pages[n - 1])
             _same_grid(ours, theirs[n])
     finally:
         pdf.close()
@@ -462,31 +466,35 @@ def _chars(lines: list[tuple[str, float, float]], width: float = 10.0) -> list[d
 
 
 def test_number_wrapped_by_a_narrow_cell_is_joined():
-    from ogi.extract.pdf import _cell_text
+    from ogi.extract.pdf.cells import _cell_text
     chars = _chars([("１８", 100, 20), ("４", 105, 34)])
     assert _cell_text(chars, (98, 5, 132, 40)) == "１８４"       # '４' did not fit beside '１８'
 
 
 def test_two_numbers_on_two_lines_are_never_fused():
-    from ogi.extract.pdf import _cell_text
+    from ogi.extract.pdf.cells import _cell_text
     chars = _chars([("12", 100, 20), ("34", 100, 34)])
     assert _cell_text(chars, (90, 5, 250, 40)) == "12\n34"       # room to spare: two lines
 
 
 def test_label_lines_keep_their_breaks():
-    from ogi.extract.pdf import _cell_text
+    from ogi.extract.pdf.cells import _cell_text
     chars = _chars([("商业", 100, 20), ("企业", 100, 34)])
     assert _cell_text(chars, (98, 5, 122, 40)) == "商业\n企业"
 
 
 def test_traditional_character_anchors_find_the_tables():
-    from ogi.extract.pdf import PageText, Line, _pages_likely_with_tables
+    from ogi.extract.pdf import PageText, Line
+    from ogi.extract.pdf.pages import pages_with_tables
+    from ogi.normalize.anchors import page_anchors
     def page(n, text):
         return PageText(n, 595, 842, [Line(text, (0, 0, 10, 10))], False)
     pages = [page(1, "總體情況"), page(2, "信息內容 本年處理決定數量"), page(3, "申請人情況"),
              page(4, "行政複議 行政訴訟"), page(5, "結果維持 尚未審結")]
-    # page 5 alone has no review anchor: it is reached by following page 4's table
-    assert _pages_likely_with_tables(pages) == [2, 3, 4]
+    # 行政複議 (not 復) folds by OpenCC's tables; page 5 holds table 4's result columns itself
+    assert pages_with_tables(pages, page_anchors()) == [2, 3, 4, 5]
+    assert pages_with_tables(pages[:4], page_anchors()) == [2, 3]    # a lone review header: no table
+    assert pages_with_tables(pages, None) == [1, 2, 3, 4, 5]         # no anchors given: every page
 
 
 def test_content_drawn_sideways_is_read_turned_upright(tmp_path):

@@ -17,7 +17,9 @@ from ogi.pipeline import build, read_report
 from tests.generate import random_truth, write_docx, write_truth
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+# the shared corpus sits beside the repository (or beside the folder of its worktrees)
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parents[1] / "shared" / "corpus") if p.exists()),
+              ROOT.parent / "shared" / "corpus")
 
 # name: (layout, seed, write_docx keywords). long_text puts page breaks inside table 3 and
 # between table 4's first two header rows; landscape_tables puts the tables on landscape pages.

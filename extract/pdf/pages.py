@@ -1,0 +1,227 @@
+"""Text pass (pypdfium2): every page's text lines in display space, its upright rotation,
+and which pages hold the tables the caller's anchors name."""
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from ogi.extract.model import BBox, PageAnchors
+
+from .settings import PAGE_NUMBER, SETTINGS as S
+
+
+@dataclass
+class Line:
+    """One text line from pypdfium2, bbox in display space (x0, top, x1, bottom)."""
+    text: str
+    bbox: BBox
+
+
+@dataclass
+class PageText:
+    number: int                  # 1-based
+    width: float
+    height: float
+    lines: list[Line]
+    has_image: bool
+    rotation: int = 0            # the /Rotate the page was read under (may differ from the file's)
+    original_rotation: int = 0   # the file's /Rotate
+
+    @property
+    def compact(self) -> str:
+        return re.sub(r"\s+", "", "".join(line.text for line in self.lines))
+
+
+def _page_text(pdf: pdfium.PdfDocument, index: int) -> PageText:
+    page = pdf[index]
+    try:
+        original = page.get_rotation()
+        textpage = page.get_textpage()
+        try:
+            rotation = _upright_rotation(textpage, original)
+            if rotation != original:
+                # Text would read sideways as displayed: read the page turned so it is upright
+                # (the table pass and any pdfplumber fallback see the turned page too).
+                page.set_rotation(rotation)
+            width, height = page.get_size()    # as displayed, under the rotation just set
+            lines = _text_lines(textpage, _display_transform(page, rotation), (width, height))
+        finally:
+            textpage.close()
+        # only a page with (almost) no text can be a scan: skip the object walk otherwise
+        has_image = sum(len(line.text) for line in lines) < S.scan_text_chars and _has_image(page)
+    finally:
+        page.close()
+    return PageText(index + 1, width, height, lines, has_image, rotation, original)
+
+
+def _has_image(page: pdfium.PdfPage) -> bool:
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+
+
+def _upright_rotation(textpage: pdfium.PdfTextPage, current: int) -> int:
+    """The /Rotate under which most characters stand upright, or `current` if unclear.
+
+    Votes go by each glyph's own angle, not by the direction a text line runs: narrow
+    table headers stack upright characters one per line ('结/果'), and pdfium may chain
+    such a stack into a "line" running down the page."""
+    votes = {0: 0, 90: 0, 180: 0, 270: 0}
+    n = textpage.count_chars()
+    step = max(1, n // S.upright_sample)                  # a sample of characters is enough to vote
+    text = textpage.get_text_range()
+    for i in range(0, min(n, len(text)), step):
+        if text[i].isspace():
+            continue
+        angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, i)
+        if angle < 0:
+            continue                         # error
+        # pdfium measures the angle clockwise: a glyph turned 90 degrees counter-clockwise
+        # (text running up the page) has 270, and reads upright under /Rotate 90
+        votes[(4 - round(math.degrees(angle) / 90)) % 4 * 90] += 1
+    best = max(votes, key=votes.get)
+    if votes[best] < S.upright_min_votes or votes[best] <= votes.get(current, 0) * 2:
+        return current
+    return best
+
+
+def _display_transform(page: pdfium.PdfPage, rotation: int):
+    """Map PDF user space (origin bottom-left) to pdfplumber's display space (origin top-left,
+    page rotated clockwise by /Rotate) so text lines and table bboxes can be compared."""
+    left, bottom, right, top = page.get_cropbox()
+    w, h = right - left, top - bottom
+
+    def to_display(x: float, y: float) -> tuple[float, float]:
+        u, v = x - left, top - y          # unrotated, top-left origin
+        if rotation == 90:
+            return h - v, u
+        if rotation == 180:
+            return w - u, h - v
+        if rotation == 270:
+            return v, w - u
+        return u, v
+
+    return to_display
+
+
+def _text_lines(textpage: pdfium.PdfTextPage, to_display, size: tuple[float, float]) -> list[Line]:
+    """The page's text lines as a reader sees them: text rendered invisible and lines lying
+    wholly outside the page are left out."""
+    text = textpage.get_text_range()
+    rects = _RectReader(textpage)
+    hidden = Invisible(textpage)
+    lines: list[Line] = []
+    start = 0
+    for chunk in text.split("\r\n"):
+        end = start + len(chunk)
+        if chunk.strip():
+            shown = hidden.strip(chunk, start)
+            bbox = rects.bbox(start, end, to_display) if shown.strip() else None
+            if bbox is not None and _on_page(bbox, size):
+                lines.append(Line(shown.strip(), bbox))
+        start = end + 2
+    return lines
+
+
+def _on_page(bbox: BBox, size: tuple[float, float]) -> bool:
+    return bbox[2] > 0 and bbox[3] > 0 and bbox[0] < size[0] and bbox[1] < size[1]
+
+
+class Invisible:
+    """Characters drawn in text render mode 3 (invisible): a reader never sees them, so
+    neither do we. The mode belongs to a text object; it is looked up once per object."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.raw = textpage.raw
+        self.modes: dict[int, bool] = {}
+
+    def __call__(self, index: int) -> bool:
+        obj = pdfium_c.FPDFText_GetTextObject(self.raw, index)
+        if not obj:
+            return False
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        hidden = self.modes.get(key)
+        if hidden is None:
+            hidden = pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+            self.modes[key] = hidden
+        return hidden
+
+    def strip(self, chunk: str, start: int) -> str:
+        """`chunk` (the characters from `start`) without its invisible characters. The first and
+        last characters' objects are checked first: most lines are one visible object."""
+        first = len(chunk) - len(chunk.lstrip())
+        last = len(chunk.rstrip()) - 1
+        if last < first:
+            return chunk
+        a, b = pdfium_c.FPDFText_GetTextObject(self.raw, start + first), \
+            pdfium_c.FPDFText_GetTextObject(self.raw, start + last)
+        same = a and b and ctypes.cast(a, ctypes.c_void_p).value == ctypes.cast(b, ctypes.c_void_p).value
+        if same and not self(start + first):
+            return chunk
+        return "".join(ch for k, ch in enumerate(chunk) if ch.isspace() or not self(start + k))
+
+
+class _RectReader:
+    """Box of a range of characters from pdfium's text rectangles (one per run of a line):
+    the union of the characters' glyph boxes at a few calls per line, not one per character."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.raw = textpage.raw
+        self.l, self.t, self.r, self.b = (ctypes.c_double() for _ in range(4))
+
+    def bbox(self, start: int, end: int, to_display) -> BBox | None:
+        left = bottom = float("inf")
+        right = top = float("-inf")
+        for k in range(max(0, pdfium_c.FPDFText_CountRects(self.raw, start, end - start))):
+            if not pdfium_c.FPDFText_GetRect(self.raw, k, self.l, self.t, self.r, self.b):
+                continue
+            left, bottom = min(left, self.l.value), min(bottom, self.b.value)
+            right, top = max(right, self.r.value), max(top, self.t.value)
+        if left == float("inf"):
+            return None
+        # the display transform turns by multiples of 90 degrees: two corners give the box
+        (ax, ay), (bx, by) = to_display(left, bottom), to_display(right, top)
+        return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+
+
+class _CharBoxReader:
+    """FPDFText_GetCharBox with its output buffers allocated once: the table pass reads every
+    character's box, and pypdfium2's get_charbox allocates four doubles per call."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.raw = textpage.raw
+        self.l, self.r, self.b, self.t = (ctypes.c_double() for _ in range(4))
+
+    def __call__(self, index: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, top) in PDF space, or None for a generated or empty character."""
+        if not pdfium_c.FPDFText_GetCharBox(self.raw, index, self.l, self.r, self.b, self.t):
+            return None
+        left, bottom, right, top = self.l.value, self.b.value, self.r.value, self.t.value
+        if right - left <= 0 and top - bottom <= 0:
+            return None                    # generated space or line break: no box
+        return left, bottom, right, top
+
+
+def pages_with_tables(pages: list[PageText], anchors: PageAnchors | None) -> list[int]:
+    """1-based numbers of the pages holding a table anchor (every page when there are no
+    anchors). Continuation pages without an anchor are found later by following tables that
+    run off a page's foot. A `lead` anchor (a header row that can stand alone at a page's
+    foot, its columns on the next page) counts when its table's anchors are on the page or
+    the next."""
+    if anchors is None:
+        return [page.number for page in pages]
+    texts = [page.compact.translate(anchors.fold) for page in pages] + [""]
+    hits: set[int] = set()
+    for table in anchors.tables:
+        marked = [any(a in text for a in table.page) for text in texts]
+        for i, page in enumerate(pages):
+            if marked[i] or (any(a in texts[i] for a in table.lead) and marked[i + 1]):
+                hits.add(page.number)
+    return sorted(hits)
+
+
+def is_furniture(line: Line) -> bool:
+    return bool(PAGE_NUMBER.match(line.text))

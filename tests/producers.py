@@ -1,0 +1,126 @@
+"""Producers other than the project's own writer: the same generated report (tests/generate.py
+truth) made into the files agencies really publish.
+
+LibreOffice turns the .docx into PDF, .doc and .odt (one `soffice` start for many files);
+headless Chromium prints the report's web page (tests/render_html.py) to PDF, as "Save as PDF"
+in a browser does, at a chosen paper size and zoom so page breaks fall in different rows.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}   # inches, as Page.printToPDF takes them
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice")
+
+
+def have_chromium() -> bool:
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        return False
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def convert(paths: list[Path], target: str, out_dir: Path, timeout: int = 600) -> list[Path]:
+    """Each file converted by LibreOffice to `target` ('pdf', 'doc', 'odt'), in one start."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="lo-", dir=out_dir))
+    env = dict(os.environ, HOME=str(work), TMPDIR=str(work))
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{work}/profile", "--headless",
+                    "--convert-to", target, "--outdir", str(out_dir), *map(str, paths)],
+                   check=True, env=env, capture_output=True, timeout=timeout)
+    shutil.rmtree(work, ignore_errors=True)
+    return [out_dir / f"{Path(p).stem}.{target}" for p in paths]
+
+
+@contextmanager
+def chromium_printer():
+    """print(html_path, pdf_path, paper='A4', scale=1.0): one headless Chromium for many prints."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+    def print_pdf(html_path: Path, pdf_path: Path, paper: str = "A4", scale: float = 1.0) -> Path:
+        width, height = PAPERS[paper]
+        driver.get(Path(html_path).resolve().as_uri())
+        printed = driver.execute_cdp_cmd("Page.printToPDF", {
+            "paperWidth": width, "paperHeight": height, "scale": scale,
+            "printBackground": False, "displayHeaderFooter": False})
+        Path(pdf_path).write_bytes(base64.b64decode(printed["data"]))
+        return Path(pdf_path)
+
+    try:
+        yield print_pdf
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- a report made from the official template
+
+def template_docx() -> Path | None:
+    """The Word transcription of the 2021 format (its real merged-cell layout), if present."""
+    root = Path(__file__).resolve().parents[1]
+    for base in (root.parent, root.parents[1]):
+        path = base / "shared" / "corpus" / "template-2021-blank.docx"
+        if path.exists():
+            return path
+    return None
+
+
+def fill_template(truth, path: Path, *, front: list[str] | None = None) -> Path:
+    """The 2021 template filled with `truth` by python-docx, as an office clerk's script would:
+    cell text replaced in place, the template's merges, widths and line breaks kept."""
+    import docx
+
+    from tests import generate as g
+
+    assert truth.layout == "2021", "the template transcribes the 2021 format"
+    doc = docx.Document(str(template_docx()))
+    t2, t3, t4 = doc.tables
+    row = 0
+    for _, _, data in g.T2_BLOCKS["2021"]:
+        row += 2                                             # the block's title and header rows
+        for _, cells in data:
+            _fill(t2.rows[row], [fid for fid, _ in cells], truth)
+            row += 1
+    for i, (key, _) in enumerate(g.t3_row_plan("2021")):
+        _fill(t3.rows[3 + i], [f"t3.{key}.{col}" for col in g.T3_COLS], truth)
+    _fill(t4.rows[3], g.t4_ids(), truth)
+    paragraphs = doc.paragraphs
+    paragraphs[1].text = f"{truth.agency}{truth.year}年政府信息公开工作年度报告"
+    paragraphs[4].text = (f"本报告中所列数据的统计期限自{truth.year}年1月1日起至{truth.year}年12月31日止。"
+                          + "".join(front if front is not None else g._narrative(truth).values()))
+    doc.save(str(path))
+    return path
+
+
+def _fill(row, fids: list[str], truth) -> None:
+    """The row's value cells, left to right after its label cells, get the printed values."""
+    cells, seen = [], set()
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            cells.append(cell)
+    for cell, fid in zip(cells[len(cells) - len(fids):], fids):
+        value = truth.values.get(fid)
+        cell.paragraphs[0].text = truth.raw.get(fid, "" if value is None else str(value))
