@@ -126,3 +126,39 @@ def agency_type(meta: dict, settings: IdentitySettings = SETTINGS) -> str:
 def identity_columns(meta: dict) -> tuple[str, str, str]:
     """(agency_key, agency_level, agency_type) of one report's metadata."""
     return agency_key(meta), agency_level(meta), agency_type(meta)
+
+
+def with_identity(reports):
+    """`reports` with agency_key and agency_level columns (computed when the frame lacks them)."""
+    missing = [c for c in ("agency_key", "agency_level") if c not in reports.columns]
+    if not missing:
+        return reports
+    metas = reports.reindex(columns=["agency", "province", "city", "county", "adcode"]).to_dict("records")
+    out = reports.copy()
+    if "agency_key" in missing:
+        out["agency_key"] = [agency_key(m) for m in metas]
+    if "agency_level" in missing:
+        out["agency_level"] = [agency_level(m) for m in metas]
+    return out
+
+
+def one_per_agency_year(reports):
+    """One report per agency_key and year: the most complete (status complete, most values), then the first.
+
+    A .docx and its .pdf, or two copies, would otherwise count an agency twice
+    in any sum over agencies. Reports without a year are kept as they are.
+    """
+    import pandas as pd
+
+    df = with_identity(reports)
+    if not len(df):
+        return df
+    rank = pd.DataFrame({
+        "complete": (df["status"] == "complete").astype(int) if "status" in df else 0,
+        "n": pd.to_numeric(df["n_values"], errors="coerce").fillna(0) if "n_values" in df else 0,
+        "order": range(len(df))}, index=df.index)
+    ranked = df.assign(_c=rank["complete"], _n=rank["n"], _o=rank["order"]).sort_values(
+        ["_c", "_n", "_o"], ascending=[False, False, True], kind="stable")
+    has_year = ranked["year"].notna()
+    kept = pd.concat([ranked[has_year].drop_duplicates(["agency_key", "year"]), ranked[~has_year]])
+    return kept.sort_values("_o").drop(columns=["_c", "_n", "_o"])

@@ -111,7 +111,7 @@ def page_payload(reviews: dict[str, dict], present) -> str:
     data = {"d": {fp: [r["state"], r["note"], r["time"]] for fp, r in reviews.items() if fp in present},
             "resolved": [[r["agency"], r["year"], r["rule"], r["state"], r["note"], _strip_code(r["message"])]
                          for r in resolved(reviews, present)]}
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
 def _strip_code(message: str) -> str:
@@ -213,13 +213,23 @@ def summary_lines(out) -> list[str]:
 
 # ---------------------------------------------------------------- the page's local server
 
-def serve(out, port: int = 0, open_browser: bool = False, ready=None) -> None:
-    """audit.html on http://127.0.0.1:PORT/ with POST /api/review writing reviews.csv.
+def serve(out, port: int = 0, ready=None) -> None:
+    """audit.html on http://127.0.0.1:PORT/ until interrupted; `ready(url)` once listening."""
+    server = make_server(out, port)
+    if ready is not None:
+        ready(f"http://127.0.0.1:{server.server_port}/")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def make_server(out, port: int = 0):
+    """The page's server: GET / (audit.html), GET /api/reviews, POST /api/review → reviews.csv.
 
     Bound to 127.0.0.1 only; a request whose Host or Origin is not this
     server's own is refused, so another web page open in the browser cannot
-    record decisions (DNS rebinding, cross-site POSTs). `ready(url)` is
-    called once listening (tests, and printing the address).
+    record decisions (cross-site POSTs, DNS rebinding).
     """
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from threading import Lock
@@ -259,9 +269,8 @@ def serve(out, port: int = 0, open_browser: bool = False, ready=None) -> None:
                 return self._send(403, b"forbidden", "text/plain")
             try:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                state = body.get("state") or None
                 with lock:
-                    record(out, [str(body["fingerprint"])], state, str(body.get("note") or ""))
+                    record(out, [str(body["fingerprint"])], body.get("state") or None, str(body.get("note") or ""))
             except (KeyError, ValueError, TypeError) as exc:
                 return self._send(400, str(exc).encode("utf-8"), "text/plain; charset=utf-8")
             self._send(200, b'{"ok":true}', "application/json")
@@ -269,15 +278,4 @@ def serve(out, port: int = 0, open_browser: bool = False, ready=None) -> None:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    url = f"http://127.0.0.1:{server.server_port}/"
-    if ready is not None:
-        ready(url)
-    if open_browser:
-        import webbrowser
-        webbrowser.open(url)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-
+    return ThreadingHTTPServer(("127.0.0.1", port), Handler)

@@ -184,12 +184,14 @@ function gridHtml(i,t,cm,mk,layoutMarked){
   if(!any){return '<p class="muted">'+esc(M.titles[t])+'：未读到</p>';}
   out.push('<table class="grid" data-t="'+t+'"><caption'+(layoutMarked?' class="layout" title="格式问题涉及此表"':'')+'>'+esc(M.titles[t])+'</caption>');
   blocks.forEach(function(b){
-    var ncol=b.head.length?b.head[b.head.length-1].length:1;
+    var ncol=1;b.rows.forEach(function(row){if(row[2]){ncol=row[2].length;}});
     b.head.forEach(function(h,li){
       out.push('<tr>'+(li===0?'<th rowspan="'+b.head.length+'">'+esc(b.title)+'</th>':'')+
         h.map(function(c){return '<th colspan="'+c[1]+'" rowspan="'+c[2]+'">'+esc(c[0])+'</th>';}).join('')+'</tr>');});
     b.rows.forEach(function(row){
-      if(!row[2]){out.push('<tr><td class="parent" colspan="99" style="padding-left:'+(row[1]*1.2+.4)+'em">'+esc(row[0])+'</td></tr>');return;}
+      var shown=row[2]&&row[2].some(function(fi){return fi>=0&&cm[fi];});
+      if(!shown&&(!row[2]||row[2].every(function(fi){return !(fi>=0)||M.fields[fi][3];}))){
+        out.push('<tr><td class="parent" colspan="'+(ncol+1)+'" style="padding-left:'+(row[1]*1.2+.4)+'em">'+esc(row[0])+'</td></tr>');return;}
       out.push('<tr><td class="lab" style="padding-left:'+(row[1]*1.2+.4)+'em">'+esc(row[0])+'</td>'+row[2].map(function(fi){
         if(fi<0){return '<td></td>';}
         used[fi]=1;var c=cm[fi];if(!c){return '<td class="v k-missing" title="'+esc(M.fields[fi][2])+'：未取得"></td>';}
@@ -223,25 +225,29 @@ function findingHtml(j,i){
   return h;
 }
 function yoy(i){
-  var key=R[i][12],same=(byKey[key]||[]).filter(function(x){return R[x][9]!=='failed';});
-  if(same.length<2){return '';}
-  same.sort(function(a,b){return (R[a][7]||0)-(R[b][7]||0);});
-  var maps=same.map(cellMap),order=[],seen={};
+  var key=R[i][12],years=(byKey[key]||[]).filter(function(x){return R[x][9]!=='failed';});
+  if(years.length<2){return '';}
+  years.sort(function(a,b){return (R[a][7]||0)-(R[b][7]||0);});
+  var maps=years.map(cellMap),order=[],seen={};
   maps.forEach(function(m){Object.keys(m).forEach(function(fi){if(!seen[fi]){seen[fi]=1;order.push(+fi);}});});
   order.sort(function(a,b){return a-b;});
   function num(m,fi){var c=m[fi];if(!c){return null;}var v=parseFloat(c[0]);return isNaN(v)?(c[1].indexOf('b')>=0||c[1].indexOf('d')>=0?0:null):v;}
-  var h='<h3>历年对比（'+esc(R[i][1])+'）</h3><table class="yoy"><tr><th></th>'+same.map(function(x){
+  var h='<h3>历年对比（'+esc(R[i][1])+'）</h3><table class="yoy"><tr><th></th>'+years.map(function(x){
     return '<th>'+esc((R[x][7]||'?')+'年')+(x===i?'（本报告）':'')+'</th>';}).join('')+'</tr>';
   M.indicators.forEach(function(ind){
     h+='<tr><td class="lab">'+esc(ind[0])+'</td>'+maps.map(function(m){
       var n=0,d=0,ok=true;ind[1].forEach(function(fi){var v=num(m,fi);if(v==null){ok=false;}else{n+=v;}});
       ind[2].forEach(function(fi){var v=num(m,fi);if(v==null){ok=false;}else{d+=v;}});
-      if(!ok){return '<td></td>';}return '<td>'+(ind[2].length?(d?(100*n/d).toFixed(1)+'%':''):n)+'</td>';}).join('')+'</tr>';});
+      if(!ok){return '<td></td>';}
+      if(ind[2].length&&(d<ind[3]||!d)){return '<td class="muted" title="分母 '+d+' 小于 '+ind[3]+'，比率无意义">—</td>';}
+      return '<td>'+(ind[2].length?(100*n/d).toFixed(1)+'%':n)+'</td>';}).join('')+'</tr>';});
+  var same=0;
   order.forEach(function(fi){
-    var prev;h+='<tr><td class="lab">'+esc(M.fields[fi][2])+'</td>'+maps.map(function(m,k){
-      var c=m[fi],txt=c?c[0]:'',chg=k>0&&prev!==undefined&&txt!==prev;prev=txt;
-      return '<td class="'+(chg?'chg':'')+'">'+esc(txt)+'</td>';}).join('')+'</tr>';});
-  return h+'</table>';
+    var vals=maps.map(function(m){return m[fi]?m[fi][0]:'';});
+    if(vals.every(function(v){return v===vals[0];})){same++;return;}
+    h+='<tr><td class="lab">'+esc(M.fields[fi][2])+'</td>'+vals.map(function(txt,k){
+      return '<td class="'+(k>0&&txt!==vals[k-1]?'chg':'')+'">'+esc(txt)+'</td>';}).join('')+'</tr>';});
+  return h+'</table><p class="muted">黄色为与上一年不同的数值；其余 '+same+' 个单元格各年相同，未列出。</p>';
 }
 function detail(i){
   open=i;focus=-1;var r=R[i],box=$('detail');
@@ -257,7 +263,7 @@ function detail(i){
   ['t2','t3','t4'].forEach(function(t){h+=gridHtml(i,t,cm,mk,lay[t]);});
   h+=yoy(i);
   box.innerHTML=h;box.hidden=false;draw();
-  box.scrollIntoView();
+  window.scrollTo(0,box.getBoundingClientRect().top+window.pageYOffset-$('bar').offsetHeight-6);
 }
 function focusFinding(j){
   var box=$('detail');focus=focus===j?-1:j;

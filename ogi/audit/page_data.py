@@ -176,14 +176,28 @@ def layout(table: str, template: str) -> list[dict]:
             r = tuple(f.row_paths[0].split("/")[cut:]) if f.row_paths and f.row_paths[0] else ("",)
             c = tuple(f.col_paths[0].split("/")[cut:]) if f.col_paths else (f.column,)
             rows.setdefault(r, [-1] * len(cols))[cols.index(c)] = idx[f.id]
+        sums = _derived_rows(table, template, cut, cols)
         drawn, seen = [], set()
         for r, cells in rows.items():
             for d in range(len(r) - 1):          # parent rows (三、本年度办理结果, （三）不予公开) once
                 if r[:d + 1] not in seen:
                     seen.add(r[:d + 1])
-                    drawn.append([r[d], d, None])
+                    drawn.append([r[d], d, sums.get(r[:d + 1])])   # a derived sum (2021's （六）) drawn there
             drawn.append([r[-1], len(r) - 1, cells])
         out.append({"title": title, "head": _header([list(c) for c in cols]), "rows": drawn})
+    return out
+
+
+def _derived_rows(table: str, template: str, cut: int, cols: list[tuple[str, ...]]) -> dict[tuple, list[int]]:
+    """Row path → cells of the derived fields (sums of printed rows) the template does not print itself."""
+    out: dict[tuple, list[int]] = {}
+    idx = field_index()
+    for f in fields().values():
+        if f.table != table or not f.sum_of or f.template in ("both", template) or not f.row_paths:
+            continue
+        c = tuple(f.col_paths[0].split("/")[cut:]) if f.col_paths else (f.column,)
+        if c in cols:
+            out.setdefault(tuple(f.row_paths[0].split("/")[cut:]), [-1] * len(cols))[cols.index(c)] = idx[f.id]
     return out
 
 
@@ -192,14 +206,15 @@ def layouts() -> dict[str, dict[str, list]]:
 
 
 def field_list() -> list[list[str]]:
-    """[id, table, place] per field, in field_index order."""
-    return [[fid, f.table, place(fid)] for fid, f in fields().items()]
+    """[id, table, place, 1 if derived (a sum of printed fields) else 0] per field, in field_index order."""
+    return [[fid, f.table, place(fid), 1 if f.sum_of else 0] for fid, f in fields().items()]
 
 
 def indicator_list() -> list[list]:
+    """[name, numerator field indexes, denominator field indexes, small-number guard] per indicator."""
     from ogi.indicators import definitions
     idx = field_index()
-    return [[ind.name_zh, [idx[f] for f in ind.numerator], [idx[f] for f in ind.denominator]]
+    return [[ind.name_zh, [idx[f] for f in ind.numerator], [idx[f] for f in ind.denominator], ind.min_denominator]
             for ind in definitions().values()]
 
 
