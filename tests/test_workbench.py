@@ -359,3 +359,28 @@ def test_server_refuses_other_origins(tmp_path, built):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------- ogi show
+
+CORPUS = Path("/work/shared/corpus")
+
+
+@pytest.mark.skipif(not (CORPUS / "hongze-district-2023.pdf").exists(), reason="corpus missing")
+def test_show_in_chinese_aligned_with_pages_and_findings():
+    from ogi.pipeline import process
+    from ogi.show import render, width
+
+    text = render(process(str(CORPUS / "hongze-district-2023.pdf")))
+    lines = text.splitlines()
+    assert "机构 洪泽区人民政府" in text and "表四 政府信息公开行政复议、行政诉讼情况（第4页）" in text
+    t4 = {line.split()[0]: line for line in lines if line.split() and line.split()[0] in
+          ("行政复议", "未经复议直接起诉", "复议后起诉")}
+    assert set(t4) == {"行政复议", "未经复议直接起诉", "复议后起诉"}                # groups from data/fields.csv
+    assert t4["行政复议"].split()[1:] == ["10", "1", "0", "0", "0"]
+    assert len({width(line) for line in t4.values()}) == 1                           # CJK-aligned columns
+    t3 = [line for line in lines if line.startswith(("一、", "二、", "四、"))]
+    assert len({width(line) for line in t3}) == 1
+    below = text.index("审核：")
+    assert below > text.index("表四") and "建议：表四 行政复议·总计 印为 0，各项之和为 11，应为 11" in text[below:]
+    assert "t4.review" not in text and "（第4页）" in text[below:]

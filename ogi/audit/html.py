@@ -6,7 +6,7 @@ could not be read, duplicate agency-years), every finding in words, and each
 report's cells. Nothing is drawn at load but the overview's first page;
 a report's details (its findings, its tables as the template prints them,
 the agency's other years side by side) are drawn when it is opened, from
-the cells block, which is parsed only then.
+its own cells block, which is parsed only then.
 
 Decisions (确认 / 驳回 / 已发送 / 已整改) are stored in OUT/reviews.csv
 (ogi/review.py). Opened through `ogi review OUT --serve`, the page records
@@ -88,7 +88,7 @@ JS = r"""
 var $=function(id){return document.getElementById(id);};
 function J(id){var el=$(id);return el?JSON.parse(el.textContent):null;}
 var M=J('meta'),R=J('reports'),F=J('findings'),V=J('reviews')||{d:{},resolved:[]};
-var CELLS=null; function cells(i){if(!CELLS){CELLS=J('cells');}return CELLS[i]||[];}
+function cells(i){return J('c'+i)||[];}
 var SEV={error:'错误',warning:'警告',info:'提示'},CAUSE={report:'报告本身',extraction:'提取存疑'};
 var STATES=['确认','驳回','已发送','已整改'],PENDING='待审';
 var SERVED=location.protocol.indexOf('http')===0;
@@ -307,7 +307,7 @@ var timer;$('f-search').oninput=function(){clearTimeout(timer);timer=setTimeout(
 fill();resolved();draw();
 if(SERVED){fetch('/api/reviews').then(function(r){return r.json();}).then(function(v){V=v;resolved();draw();});}
 $('mode').textContent=SERVED?'决定将直接保存到 reviews.csv':'以文件方式打开：决定需用命令行记录（或运行 ogi review OUT --serve）';
-document.body.dataset.ready='1';
+document.body.dataset.ready='1';window.ogiReadyMs=performance.now();
 })();
 """
 
@@ -371,10 +371,9 @@ def pieces(findings: pd.DataFrame, meta: dict[str, dict], cells_of: Callable[[st
     yield f'<script id="meta" type="application/json">{_json(page_meta())}</script>\n'
     yield f'<script id="reports" type="application/json">{_json(rows)}</script>\n'
     yield f'<script id="findings" type="application/json">{_json(found)}</script>\n'
-    yield '<script id="cells" type="application/json">['
+    # one block per report: opening a report parses its own cells only
     for i, rid in enumerate(ids):
-        yield ("," if i else "") + _json(cells_of(rid))
-    yield "]</script>\n"
+        yield f'<script id="c{i}" type="application/json">{_json(cells_of(rid))}</script>\n'
     yield f"{REVIEW_MARK[0]}{reviews_json}{REVIEW_MARK[1]}\n"
     yield f"<script>{JS}</script>\n</body></html>\n"
 
