@@ -4,6 +4,8 @@
                                 audit it and write the research tables
     ogi audit OUT               rerun the audit on an existing dataset
     ogi show FILE               print one report as the pipeline read it
+    ogi review OUT …            record decisions on findings (reviews.csv); --serve opens the page to decide there
+    ogi notice OUT              write one 整改通知 (.docx) per agency with findings
 """
 from __future__ import annotations
 
@@ -59,6 +61,30 @@ def _parser() -> argparse.ArgumentParser:
                                       "values, kinds) and every warning: the way to check one file by eye.")
     show.add_argument("file", help="a report file")
     show.set_defaults(run=_show)
+
+    review = sub.add_parser("review", help="record decisions on findings (确认 / 驳回 / 已发送 / 已整改)",
+                            description="Decisions are kept in OUT/reviews.csv, keyed by each finding's fingerprint "
+                                        "(findings.csv), and carried into findings and audit.html on every rerun. "
+                                        "Without FINGERPRINT: the decisions so far, and those whose finding is gone "
+                                        "(已解决).")
+    review.add_argument("out", metavar="OUT", help="a folder written by ogi build")
+    review.add_argument("fingerprints", nargs="*", metavar="FINGERPRINT", help="findings to decide on")
+    review.add_argument("--set", dest="state", metavar="DECISION",
+                        help="确认, 驳回, 已发送 or 已整改 (or confirm, dismiss, sent, corrected)")
+    review.add_argument("--note", default="", help="a note; a dismissal's reason")
+    review.add_argument("--clear", action="store_true", help="remove the decisions of FINGERPRINT…")
+    review.add_argument("--serve", action="store_true",
+                        help="serve OUT/audit.html on 127.0.0.1 so decisions made in the page are saved")
+    review.add_argument("--port", type=int, default=8765, help="with --serve (default %(default)s; 0 = any free)")
+    review.set_defaults(run=_review)
+
+    notice = sub.add_parser("notice", help="write one 整改通知 (.docx) per agency",
+                            description="Write OUT/notices/<agency>.docx for every agency with findings: each "
+                                        "finding in Chinese with its page, printed and expected value and the "
+                                        "suggestion. Findings dismissed (驳回) in reviews.csv are left out.")
+    notice.add_argument("out", metavar="OUT", help="a folder written by ogi build")
+    notice.add_argument("-o", "--to", metavar="FOLDER", help="where to write (default OUT/notices)")
+    notice.set_defaults(run=_notice)
     return parser
 
 
@@ -135,6 +161,10 @@ def _write_outputs(args, sources: list[str]):
             counts["findings"] = len(audit_dir(args.out))
             write_research_outputs(args.out, _research_input(args.out))
         record_outputs(state, args.out, counts)
+    else:
+        from .review import refresh
+
+        refresh(args.out)            # decisions recorded since the last run reach findings and the page
     if counts.get("excel_skipped"):
         from .output import EXCEL_MAX_REPORTS
 
@@ -154,7 +184,8 @@ def _research_input(out: str):
     from .indicators import definitions
     from .keywords import problems_column
 
-    wanted = {"report_id", "agency", "province", "city", "county", "year", problems_column()}
+    wanted = {"report_id", "agency", "province", "city", "county", "adcode", "year", "agency_key", "agency_level",
+              "status", "n_values", problems_column()}
     wanted.update(fid for ind in definitions().values() for fid in ind.numerator + ind.denominator)
     reports_path = os.path.join(out, "reports.parquet")
     columns = [c for c in pq.read_schema(reports_path).names if c in wanted]
@@ -200,6 +231,38 @@ def _show(args) -> int:
         print(f"error: {result.source}: {result.stage}: {result.reason}", file=sys.stderr)
         return 1
     print(render(result))
+    return 0
+
+
+def _review(args) -> int:
+    from . import review
+
+    if args.serve:
+        def ready(url):
+            print(f"audit.html at {url} (decisions saved to {args.out}/reviews.csv); Ctrl-C to stop", flush=True)
+        try:
+            review.serve(args.out, args.port, ready=ready)
+        except KeyboardInterrupt:
+            pass
+        return 0
+    if args.fingerprints:
+        if not args.clear and not args.state:
+            print("error: give --set DECISION or --clear", file=sys.stderr)
+            return 2
+        try:
+            review.record(args.out, args.fingerprints, None if args.clear else args.state, args.note)
+        except (KeyError, ValueError) as exc:
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            return 2
+    print("\n".join(review.summary_lines(args.out)))
+    return 0
+
+
+def _notice(args) -> int:
+    from .notice import write_notices
+
+    paths = write_notices(args.out, args.to)
+    print(f"{len(paths)} 份整改通知 → {args.to or os.path.join(args.out, 'notices')}")
     return 0
 
 

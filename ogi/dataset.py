@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ogi.identity import identity_columns
 from ogi.normalize.report import Report
 from ogi.normalize.schema import fields
 from ogi.normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS
@@ -25,7 +26,8 @@ VALUE_COLUMNS = ["report_id", "source", "field", "value", "raw", "kind", "page",
 COVERAGE_COLUMNS = ["coverage", "coverage_t2", "coverage_t3", "coverage_t4",
                     "cells_missing_t2", "cells_missing_t3", "cells_missing_t4"]
 REPORT_COLUMNS = ["report_id", "source", "format", "agency", "year", "province", "city", "county", "adcode",
-                  "template_t2", "template_t3", "status", *COVERAGE_COLUMNS, "n_values", "n_unmapped", "warnings"]
+                  "agency_key", "agency_level", "agency_type", "template_t2", "template_t3", "status",
+                  *COVERAGE_COLUMNS, "n_values", "n_unmapped", "warnings"]
 REPORT_TAIL = ["sha256", "n_pages", "n_tables", "tables_found", "unmapped"]
 STATEMENT_COLUMNS = ["report_id", "source", "section", "sentence", "number", "unit", "approx", "field"]
 ERROR_COLUMNS = ["source", "stage", "reason"]
@@ -127,7 +129,8 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
     for rep in reports:
         m = rep.meta
         row = [rep.report_id, rep.source, rep.format, m.agency, m.year, m.province, m.city, m.county, m.adcode,
-               rep.templates.get("t2"), rep.templates.get("t3"), rep.status, *_coverage_cells(rep),
+               *identity_columns(vars(m)), rep.templates.get("t2"), rep.templates.get("t3"), rep.status,
+               *_coverage_cells(rep),
                sum(v.kind != "derived" for v in rep.values.values()), len(rep.unmapped), "; ".join(rep.warnings)]
         row += [_field_value(rep, fid) for fid in field_defs]
         row += [rep.sha256, rep.n_pages, rep.n_tables, " ".join(rep.tables_found),

@@ -27,13 +27,14 @@ from pathlib import Path
 import pandas as pd
 
 from ogi.data import DATA_DIR
+from ogi.identity import LEVELS, one_per_agency_year
 from ogi.normalize.schema import SchemaError, fields
 
 log = logging.getLogger(__name__)
 
 INDICATOR_COLUMNS = ["report_id", "agency", "province", "year", "indicator", "value", "numerator",
                      "denominator", "note"]
-REGION_COLUMNS = ["province", "year", "indicator", "value", "numerator", "denominator", "n_reports", "median",
+REGION_COLUMNS = ["province", "agency_level", "year", "indicator", "value", "numerator", "denominator", "n_reports", "median",
                   "note"]
 
 
@@ -166,24 +167,34 @@ def indicators_by_region(reports: pd.DataFrame, min_denominator: int | None = No
     value = mean, numerator = sum, denominator = number of reports, median.
     Reports without a province are grouped under an empty province.
     `per_report` reuses an indicators() result instead of recomputing it.
+
+    One report per agency and year counts (identity.one_per_agency_year: a
+    .docx and its .pdf are one agency), and each agency_level is its own
+    group: a city government reports the whole city, so adding it to its
+    districts would count them twice.
     """
     per_report = indicators(reports, min_denominator, values) if per_report is None else per_report
-    keys = ["province", "year", "indicator"]
-    out = pd.concat([_pooled(per_report[per_report["indicator"] == ind.id], ind, _threshold(ind, min_denominator))
-                     for ind in definitions().values()], ignore_index=True)
+    kept = one_per_agency_year(reports)
+    level = dict(zip(kept["report_id"].astype(str), kept["agency_level"].fillna("").astype(str)))
+    per_report = per_report[per_report["report_id"].astype(str).isin(level)]
+    per_report = per_report.assign(agency_level=per_report["report_id"].astype(str).map(level))
+    keys = ["province", "agency_level", "year"]
+    out = pd.concat([_pooled(per_report[per_report["indicator"] == ind.id], ind, _threshold(ind, min_denominator),
+                             keys) for ind in definitions().values()], ignore_index=True)
     order = {ind_id: i for i, ind_id in enumerate(definitions())}     # data/indicators.csv order
-    out = out.sort_values(keys, key=lambda c: c.map(order) if c.name == "indicator" else c,
+    levels = {lv: i for i, lv in enumerate(LEVELS)}
+    out = out.sort_values(keys + ["indicator"], key=lambda c: c.map(order) if c.name == "indicator" else
+                          (c.map(levels) if c.name == "agency_level" else c),
                           na_position="last", kind="stable", ignore_index=True)
     return _typed(out, REGION_COLUMNS)
 
 
-def _pooled(rows: pd.DataFrame, ind: Indicator, threshold: int) -> pd.DataFrame:
-    """One indicator's REGION_COLUMNS rows, one per province-year, by group-by over all reports at once.
+def _pooled(rows: pd.DataFrame, ind: Indicator, threshold: int, keys: list[str]) -> pd.DataFrame:
+    """One indicator's REGION_COLUMNS rows, one per group of `keys`, by group-by over all reports at once.
 
     Rates pool the reports where numerator and denominator are both known; counts pool the reports
     whose numerator is known. A province-year with no such report keeps its row, empty, with a note.
     """
-    keys = ["province", "year"]
     groups = rows[keys].drop_duplicates().astype(object)
     known = rows.dropna(subset=["numerator", "denominator"] if ind.is_rate else ["numerator"])
     num = known["numerator"].astype("float64")
@@ -232,7 +243,7 @@ def _typed(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for col in ("numerator", "denominator", "n_reports", "year"):
         if col in df:
             df[col] = pd.to_numeric(df[col], errors="coerce").round().astype("Int64")
-    for col in ("report_id", "agency", "province", "indicator", "note"):
+    for col in ("report_id", "agency", "province", "agency_level", "indicator", "note"):
         if col in df:
             df[col] = df[col].astype("string")
     df["note"] = df["note"].fillna("")

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from .dataset import Dataset
+from .identity import one_per_agency_year
 from .output import write_frame
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def research_frames(dataset: Dataset, min_denominator: int | None = None, topk: 
         "indicators": per_report,
         "indicators_by_region": indicators_by_region(dataset.reports, min_denominator, per_report=per_report),
         "keywords": keywords,
-        "keywords_by_region": aggregate_keywords(dataset.reports, keywords),
+        # one report per agency-year: a report read twice would count its keywords twice
+        "keywords_by_region": aggregate_keywords(one_per_agency_year(dataset.reports), keywords),
     }
 
 

@@ -8,7 +8,8 @@ So every text that reaches a workbook or a CSV passes through here:
   them, and one such character used to stop the whole workbook);
 - CSV: a text cell beginning with = + - @ tab or CR gets a leading apostrophe,
   as OWASP's CSV-injection guidance describes (`csv_safe`), except plain signed
-  numbers ("-5"), which a spreadsheet reads as the number they are;
+  numbers ("-5"), which a spreadsheet reads as the number they are, and bare dashes
+  ("-", how a report prints "none"), which cannot form a formula;
 - file names: a name that is not valid UTF-8 (a Windows zip unpacked on Linux
   gives GBK bytes) becomes readable text (`display_path`).
 
@@ -24,7 +25,8 @@ import pandas as pd
 # XML 1.0 forbids C0 controls except tab, LF, CR (openpyxl's own ILLEGAL_CHARACTERS_RE, plus lone surrogates)
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# a plain signed number ("-5") or a bare dash ("-", "--": how reports print "none") cannot form a formula
+PLAIN_NUMBER = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?|-+)$")
 NAME_ENCODINGS = ("utf-8", "gb18030")  # what a file name's bytes are tried as, in order
 
 

@@ -547,7 +547,8 @@ def test_write_audit_files(tmp_path):
     assert names == ["audit.html", "audit.xlsx", "findings.csv", "findings.parquet"]   # no temp files left
     assert (tmp_path / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     back = pd.read_parquet(tmp_path / "findings.parquet")
-    assert len(back) == len(found) and list(back.columns) == FINDING_COLUMNS
+    assert len(back) == len(found) and list(back.columns) == FINDING_COLUMNS + ["fingerprint", "review", "review_note"]
+    assert set(back["review"]) == {"待审"} and back["fingerprint"].is_unique
     wb = load_workbook(tmp_path / "audit.xlsx")
     assert wb.sheetnames[:2] == ["汇总", "问题清单"] and "表四" in wb.sheetnames
     summary = list(wb["汇总"].iter_rows(min_row=2, values_only=True))
@@ -555,9 +556,15 @@ def test_write_audit_files(tmp_path):
     red = [c.value for row in wb["表四"].iter_rows() for c in row
            if c.fill is not None and c.fill.fgColor is not None and c.fill.fgColor.rgb in ("00FFC7CE", "00FF7C80")]
     assert "0" in red and "10" in red
+    listed = [row for row in wb["问题清单"].iter_rows(values_only=True)]
+    assert listed[0][:4] == ("机构", "年度", "省", "市") and "页码" in listed[0] and "建议" in listed[0]
+    r5 = [dict(zip(listed[0], row)) for row in listed[1:] if row[listed[0].index("校验项")] == "R5[review]"]
+    assert r5[0]["级别"] == "错误" and r5[0]["原因"] == "报告本身"
+    assert "表四 行政复议·总计 印为 0" in r5[0]["建议"] and "t4." not in r5[0]["建议"] + r5[0]["问题"]
+    assert not r5[0]["问题"].startswith("R5")
     html = (tmp_path / "audit.html").read_text(encoding="utf-8")
     assert "http://" not in html.split("<body>")[0] and "<script src" not in html
-    assert "洪泽区人民政府" in html and 'data-k="hongze2023|t4.review.total"' in html
+    assert "洪泽区人民政府" in html and "表四 行政复议·总计 印为 0，各项之和为 11，应为 11" in html
 
 
 def test_audit_dir_reads_the_dataset_folder(tmp_path):
@@ -601,33 +608,29 @@ def test_audit_html_in_headless_chromium(tmp_path):
 
         def shown():
             out = {}
-            for ag in driver.find_elements(By.CSS_SELECTOR, "section.agency"):
-                if ag.is_displayed():
-                    out[ag.find_element(By.CSS_SELECTOR, ".name").text] = int(ag.find_element(By.CSS_SELECTOR,
-                                                                                               ".count").text)
+            for tr in driver.find_elements(By.CSS_SELECTOR, "tr.rep"):
+                tds = tr.find_elements(By.TAG_NAME, "td")
+                out[(tds[0].text, tds[3].text)] = sum(int(td.text or 0) for td in tds[6:9])
             return out
 
-        counts = shown()
-        assert counts == {"淮安市洪泽区人民政府": 5, "浙江省杭州市余杭区民政局": 1}
-        names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "section.agency .name")]
-        assert names[0] == "淮安市洪泽区人民政府"                              # listed by number of findings
-        assert driver.find_elements(By.CSS_SELECTOR, "td.v.hit"), "failing cells highlighted"
-        assert driver.find_elements(By.CSS_SELECTOR, "td.v.fix"), "suggested cells highlighted"
+        assert shown() == {("洪泽区人民政府", "2023"): 3, ("淮安市洪泽区人民政府", "2024"): 2,
+                           ("浙江省杭州市余杭区民政局", "2022"): 1}
+        first = driver.find_elements(By.CSS_SELECTOR, "tr.rep td.name")[0]
+        assert first.text == "洪泽区人民政府"                                   # most errors first
+        first.click()
+        assert driver.find_elements(By.CSS_SELECTOR, "td.v.hit-error"), "failing cells highlighted"
+        assert driver.find_elements(By.CSS_SELECTOR, "td.v .fix"), "suggested value shown in its cell"
 
         Select(driver.find_element(By.ID, "f-rule")).select_by_value("R9")
-        assert shown() == {"淮安市洪泽区人民政府": 1}
-        rows = [r for r in driver.find_elements(By.CSS_SELECTOR, "tr.finding") if r.is_displayed()]
-        assert len(rows) == 1 and "17" in rows[0].text
+        assert shown() == {("淮安市洪泽区人民政府", "2024"): 1}
         Select(driver.find_element(By.ID, "f-rule")).select_by_value("R5")
-        assert shown() == {"淮安市洪泽区人民政府": 2, "浙江省杭州市余杭区民政局": 1}
-        names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "section.agency .name")]
-        assert names[0] == "淮安市洪泽区人民政府"
+        assert shown() == {("洪泽区人民政府", "2023"): 2, ("浙江省杭州市余杭区民政局", "2022"): 1}
         Select(driver.find_element(By.ID, "f-province")).select_by_value("浙江省")
-        assert shown() == {"浙江省杭州市余杭区民政局": 1}
+        assert shown() == {("浙江省杭州市余杭区民政局", "2022"): 1}
         Select(driver.find_element(By.ID, "f-rule")).select_by_value("")
         Select(driver.find_element(By.ID, "f-province")).select_by_value("")
         Select(driver.find_element(By.ID, "f-severity")).select_by_value("warning")
-        assert shown() == {"淮安市洪泽区人民政府": 3}
+        assert shown() == {("洪泽区人民政府", "2023"): 1, ("淮安市洪泽区人民政府", "2024"): 2}
         driver.save_screenshot(str(tmp_path / "audit-filtered.png"))
     finally:
         driver.quit()

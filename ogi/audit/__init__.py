@@ -77,8 +77,10 @@ def _check(current: dict[str, Report], earlier: dict[str, Report], said: dict[st
     """
     pool = {**earlier, **current}
     by_key = identity.index(list(current.values()) + [r for k, r in earlier.items() if k not in current])
+    twice = identity.groups(list(current.values()))
     rows = []
     for rep in current.values():
+        rows.extend(f.row() for f in identity.duplicates(rep, twice))
         prev = identity.previous_year(rep, by_key)
         found = []
         for family in FAMILIES:
@@ -195,8 +197,8 @@ def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str
     said = _statements_by_report(statements, rep_df, tables.derive)
     found = _frame(_check(current, earlier, said, checks))
     flagged = set(found["report_id"].astype(str)) & set(current)
-    store.add(val_df[val_df["report_id"].astype(str).isin(flagged)])
-    meta.update({rid: report_meta(current[rid].meta) for rid in flagged})
+    store.add(val_df, flagged)     # every report's cells for the page; the flagged ones' grids for audit.xlsx
+    meta.update({rid: report_meta(rep.meta) for rid, rep in current.items()})
     return found
 
 
@@ -220,7 +222,7 @@ def _audit_chunks(out: Path, previous_dir, chunk_size: int) -> pd.DataFrame:
             if len(found):
                 frames.append(found)
         findings = _sorted(pd.concat(frames, ignore_index=True) if frames else empty_findings())
-        write_files(out, findings, meta, store.grids, sum(len(c.current) for c in chunks))
+        write_files(out, findings, meta, store.grids, sum(len(c.current) for c in chunks), store.cells)
     write_checks(out, _checks_frame(checks))
     return findings
 

@@ -1,253 +1,397 @@
-"""audit.html: one self-contained offline page for supervisors.
+"""audit.html: one offline page to triage a batch of reports, fast at 10,000 of them.
 
-No internet, no CDN: inline CSS and a little vanilla JS. The page is built
-here in full (agencies, findings, tables as printed) and the script only
-filters: by province, city, rule and severity. Agencies are listed by number
-of findings, re-sorted and re-counted as the filters change; the cells of
-the findings on show are highlighted (red; dark red for a suggested fix) in
-each report's tables, rebuilt from `values` (row, col, raw). Clicking a
-finding outlines its own cells.
+No internet, no CDN: inline CSS and vanilla JS. The page holds its data once,
+as JSON (page_data.py): every report of the batch (clean ones, files that
+could not be read, duplicate agency-years), every finding in words, and each
+report's cells. Nothing is drawn at load but the overview's first page;
+a report's details (its findings, its tables as the template prints them,
+the agency's other years side by side) are drawn when it is opened, from
+its own cells block, which is parsed only then.
+
+Decisions (确认 / 驳回 / 已发送 / 已整改) are stored in OUT/reviews.csv
+(ogi/review.py). Opened through `ogi review OUT --serve`, the page records
+them there directly; opened as a file it shows them and gives the command
+line that records one. The decisions sit in their own script block near the
+end, rewritten in place when they change.
 """
 from __future__ import annotations
 
 import json
-from html import escape
+from typing import Callable, Iterable
 
 import pandas as pd
 
-from .catalogue import catalogue, rule_order
-from .grids import TABLE_NAMES, grids, records_by_report
-from .identity import agency_key
+from . import page_data as pd_
+from .page_data import CAUSE_ZH, SEVERITY_ZH
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-CAUSE_ZH = {"report": "报告本身", "extraction": "提取存疑"}
+REVIEW_MARK = ('<script id="reviews" type="application/json">', "</script>")
 
 CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.4em} h2{font-size:1.15em;margin:.2em 0} h3{font-size:1em;margin:.8em 0 .3em;color:#444}
-#filters{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ccc;z-index:2}
-#filters select{margin-right:.8em}
-section.agency{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:.8em 0}
-.region{color:#666;font-weight:normal;font-size:.9em;margin-left:.5em}
-.count{display:inline-block;min-width:1.6em;text-align:center;background:#c00;color:#fff;border-radius:1em;
- padding:0 .5em;margin-left:.5em;font-size:.85em}
-table{border-collapse:collapse;margin:.3em 0}
-table.findings td{border-top:1px solid #eee;padding:.25em .5em;vertical-align:top;font-size:.92em}
-tr.finding{cursor:pointer} tr.finding.focus{background:#fff3cd}
-.sev-error{color:#b00;font-weight:bold} .sev-warning{color:#b60} .sev-info{color:#06b}
-.cause-extraction{color:#777;font-style:italic}
-table.grid td,table.grid th{border:1px solid #bbb;padding:.1em .4em;font-size:.85em;text-align:center}
-table.grid td.lab{text-align:left;max-width:28em}
-table.grid th{background:#eee;font-weight:normal}
-table.grid caption{text-align:left;font-weight:bold;font-size:.9em}
-td.v.hit{background:#ffc7ce} td.v.fix{background:#ff7c80;font-weight:bold}
-td.v.focus{outline:3px solid #c00}
-details{margin:.3em 0}
+*{box-sizing:border-box}
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:0;color:#222;font-size:14px}
+header{padding:.8em 1.2em .4em;border-bottom:1px solid #ddd}
+h1{font-size:1.3em;margin:0 0 .3em} h2{font-size:1.15em;margin:.2em 0} h3{font-size:1em;margin:1em 0 .3em;color:#333}
+#bar{position:sticky;top:0;background:#fafafa;padding:.5em 1.2em;border-bottom:1px solid #ccc;z-index:3}
+#bar select,#bar input{margin:.15em .5em .15em 0;font-size:13px;padding:.15em}
+#bar input[type=search]{width:16em}
+#main{padding:.5em 1.2em}
+table{border-collapse:collapse}
+table.ov{width:100%}
+table.ov th{background:#eee;cursor:pointer;user-select:none;text-align:left;padding:.3em .5em;white-space:nowrap;
+ position:sticky;top:2.6em}
+table.ov th.sorted-asc::after{content:" ▲"} table.ov th.sorted-desc::after{content:" ▼"}
+table.ov td{border-top:1px solid #eee;padding:.25em .5em;vertical-align:top}
+table.ov tr.rep{cursor:pointer} table.ov tr.rep:hover{background:#f3f7ff} table.ov tr.open{background:#e6efff}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.e{color:#b00;font-weight:bold} .w{color:#a55c00} .i{color:#06b}
+.failed{color:#b00} .muted{color:#888}
+.pager{margin:.5em 0} .pager button{margin-right:.4em}
+#detail{border:2px solid #9ab;border-radius:6px;padding:.6em 1em;margin:.8em 0;background:#fff}
+#detail .close{float:right}
+.finding{border-left:5px solid #ccc;padding:.35em .6em;margin:.4em 0;background:#fcfcfc;cursor:pointer}
+.finding.sev-error{border-color:#d33} .finding.sev-warning{border-color:#e0a020} .finding.sev-info{border-color:#39c}
+.finding.focus{background:#fff6d8}
+.finding .meta{font-size:.85em;color:#666}
+.finding .sugg{margin-top:.2em;color:#05602a}
+.finding .tag{display:inline-block;border-radius:3px;padding:0 .35em;margin-right:.4em;font-size:.85em;color:#fff}
+.tag.error{background:#c62828} .tag.warning{background:#d08a00} .tag.info{background:#1e78b4}
+.review{margin-top:.3em;font-size:.9em}
+.review button{font-size:.85em;margin-right:.3em}
+.state{display:inline-block;padding:0 .4em;border:1px solid #999;border-radius:3px;margin-right:.4em}
+.state.s-确认{background:#ffe0e0} .state.s-驳回{background:#e8e8e8;text-decoration:line-through}
+.state.s-已发送{background:#e0ecff} .state.s-已整改{background:#dff5df}
+.cmd{font-family:monospace;font-size:.85em;background:#f3f3f3;padding:.2em .4em;display:block;margin-top:.2em;
+ user-select:all}
+table.grid{margin:.3em 0 .8em}
+table.grid td,table.grid th{border:1px solid #bbb;padding:.1em .4em;font-size:12.5px;text-align:center}
+table.grid th{background:#f0f0f0;font-weight:normal}
+table.grid td.lab{text-align:left;max-width:30em}
+table.grid td.parent{text-align:left;font-weight:bold;background:#fafafa}
+table.grid caption{text-align:left;font-weight:bold}
+table.grid caption.layout{outline:2px dashed #d08a00}
+td.v.k-I,td.v.k-D{color:#777;font-style:italic;background:repeating-linear-gradient(45deg,#fff,#fff 4px,#f2f2f2 4px,#f2f2f2 8px)}
+td.v.k-b{background:#fbfbfb}
+td.v sup{color:#888;font-size:.7em;margin-left:1px}
+td.v.hit-error{background:#ffc7ce} td.v.hit-warning{background:#ffe8a8} td.v.hit-info{background:#cfe8fb}
+td.v.focus{outline:3px solid #333;outline-offset:-2px}
+td.v .fix{color:#05602a;font-weight:bold;margin-left:.2em}
+table.yoy td.chg{background:#fff0b3}
+table.yoy td,table.yoy th{border:1px solid #ccc;padding:.1em .5em;font-size:12.5px}
+table.yoy td.lab{text-align:left}
+table.cells td,table.cells th{border:1px solid #ddd;padding:.05em .4em;font-size:12px}
+.legend span{margin-right:1em}
+.resolved{background:#f4fff4;border:1px solid #bdb;padding:.4em .8em;margin:.5em 0}
 """
 
-JS = """
+JS = r"""
 (function(){
-  var box=document.getElementById('agencies');
-  var agencies=Array.prototype.slice.call(box.querySelectorAll('section.agency'));
-  agencies.forEach(function(a,i){a.dataset.i=i;});
-  var $=function(id){return document.getElementById(id);};
-  function apply(){
-    var p=$('f-province').value,c=$('f-city').value,r=$('f-rule').value,s=$('f-severity').value;
-    var total=0,shown=0;
-    agencies.forEach(function(ag){
-      var region=(!p||ag.dataset.province===p)&&(!c||ag.dataset.city===c);
-      var n=0;
-      ag.querySelectorAll('div.report').forEach(function(rep){
-        var m=0,hits={},fixes={};
-        rep.querySelectorAll('tr.finding').forEach(function(tr){
-          var ok=region&&(!r||tr.dataset.rule===r)&&(!s||tr.dataset.severity===s);
-          tr.hidden=!ok;
-          if(ok){m++;JSON.parse(tr.dataset.cells).forEach(function(k){hits[k]=1;});
-                 if(tr.dataset.fix){fixes[tr.dataset.fix]=1;}}
-        });
-        rep.hidden=(m===0);
-        rep.querySelectorAll('td.v').forEach(function(td){
-          td.classList.toggle('hit',!!hits[td.dataset.k]);td.classList.toggle('fix',!!fixes[td.dataset.k]);
-        });
-        n+=m;
-      });
-      ag.hidden=(n===0);ag.dataset.n=n;ag.querySelector('.count').textContent=n;
-      total+=n;if(n){shown++;}
-    });
-    agencies.slice().sort(function(a,b){return (b.dataset.n-a.dataset.n)||(a.dataset.i-b.dataset.i);})
-      .forEach(function(ag){box.appendChild(ag);});
-    $('stats').textContent='显示 '+total+' 条问题，'+shown+' 个机构';
-  }
-  function cities(){
-    var p=$('f-province').value;
-    Array.prototype.forEach.call($('f-city').options,function(o){
-      if(o.value){o.hidden=!!p&&o.dataset.province!==p;}
-    });
-    var cur=$('f-city').selectedOptions[0];
-    if(cur&&cur.hidden){$('f-city').value='';}
-  }
-  $('f-province').addEventListener('change',function(){cities();apply();});
-  ['f-city','f-rule','f-severity'].forEach(function(id){$(id).addEventListener('change',apply);});
-  box.addEventListener('click',function(e){
-    var tr=e.target.closest('tr.finding');if(!tr){return;}
-    var rep=tr.closest('div.report'),on=!tr.classList.contains('focus');
-    rep.querySelectorAll('tr.finding.focus').forEach(function(x){x.classList.remove('focus');});
-    rep.querySelectorAll('td.v.focus').forEach(function(x){x.classList.remove('focus');});
-    if(on){tr.classList.add('focus');JSON.parse(tr.dataset.cells).forEach(function(k){
-      rep.querySelectorAll('td.v').forEach(function(td){if(td.dataset.k===k){td.classList.add('focus');}});});}
+var $=function(id){return document.getElementById(id);};
+function J(id){var el=$(id);return el?JSON.parse(el.textContent):null;}
+var M=J('meta'),R=J('reports'),F=J('findings'),V=J('reviews')||{d:{},resolved:[]};
+function cells(i){return J('c'+i)||[];}
+var SEV={error:'错误',warning:'警告',info:'提示'},CAUSE={report:'报告本身',extraction:'提取存疑'};
+var STATES=['确认','驳回','已发送','已整改'],PENDING='待审';
+var SERVED=location.protocol.indexOf('http')===0;
+var PAGE=100,page=0,sortKey='issues',sortDir=-1,open=-1,focus=-1;
+var byReport=[];R.forEach(function(){byReport.push([]);});
+F.forEach(function(f,i){byReport[f[0]].push(i);});
+var byKey={};R.forEach(function(r,i){if(r[12]>=0){(byKey[r[12]]=byKey[r[12]]||[]).push(i);}});
+function esc(s){return String(s==null?'':s).replace(/[&<>"]/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c];});}
+function state(f){var d=V.d[f[7]];return d?d[0]:PENDING;}
+function region(r){return [r[4],r[5],r[6]].filter(Boolean).join(' ');}
+function opt(sel,vals,all){sel.innerHTML='<option value="">'+all+'</option>'+vals.map(function(v){
+  return '<option value="'+esc(v[0])+'">'+esc(v[1])+'</option>';}).join('');}
+function uniq(a){var s={};a.forEach(function(x){if(x){s[x]=1;}});return Object.keys(s).sort();}
+// ---- filters
+function fill(){
+  opt($('f-province'),uniq(R.map(function(r){return r[4];})).map(function(v){return [v,v];}),'全部省份');
+  cities();
+  var rules=uniq(F.map(function(f){return f[1];})).sort(function(a,b){return (+a.slice(1))-(+b.slice(1));});
+  opt($('f-rule'),rules.map(function(r){return [r,r+' '+(M.rules[r]||'').slice(0,18)];}),'全部规则');
+  opt($('f-severity'),[['error','错误'],['warning','警告'],['info','提示'],['none','无问题'],['failed','未能读取']],'全部级别');
+  opt($('f-cause'),[['report','报告本身'],['extraction','提取存疑']],'全部原因');
+  opt($('f-review'),[[PENDING,PENDING]].concat(STATES.map(function(s){return [s,s];})),'全部审核状态');
+  opt($('f-level'),uniq(R.map(function(r){return r[2];})).map(function(v){return [v,v];}),'全部层级');
+}
+function cities(){
+  var p=$('f-province').value,c=$('f-city').value;
+  opt($('f-city'),uniq(R.filter(function(r){return !p||r[4]===p;}).map(function(r){return r[5];})).map(function(v){return [v,v];}),'全部城市');
+  if(c){$('f-city').value=c;}
+  var cc=$('f-county').value;
+  opt($('f-county'),uniq(R.filter(function(r){return (!p||r[4]===p)&&(!$('f-city').value||r[5]===$('f-city').value);})
+    .map(function(r){return r[6];})).map(function(v){return [v,v];}),'全部区县');
+  if(cc){$('f-county').value=cc;}
+}
+function current(){
+  var q=$('f-search').value.trim(),p=$('f-province').value,c=$('f-city').value,k=$('f-county').value,
+      ru=$('f-rule').value,s=$('f-severity').value,ca=$('f-cause').value,rv=$('f-review').value,lv=$('f-level').value;
+  var fsel=!!(ru||ca||rv||(s&&s!=='none'&&s!=='failed'));
+  var rows=[];
+  R.forEach(function(r,i){
+    if(p&&r[4]!==p||c&&r[5]!==c||k&&r[6]!==k||lv&&r[2]!==lv){return;}
+    if(q&&(r[1]+' '+r[11]+' '+region(r)).indexOf(q)<0){return;}
+    if(s==='failed'&&r[9]!=='failed'){return;}
+    if(s==='none'&&(byReport[i].length||r[9]==='failed')){return;}
+    var hits=byReport[i].filter(function(j){var f=F[j];
+      return (!ru||f[1]===ru)&&(!ca||f[3]===ca)&&(!rv||state(f)===rv)&&(!s||s==='none'||s==='failed'||f[2]===s);});
+    if(fsel&&!hits.length){return;}
+    var n={error:0,warning:0,info:0},pend=0;
+    hits.forEach(function(j){n[F[j][2]]++;if(state(F[j])===PENDING){pend++;}});
+    rows.push({i:i,n:n,hits:hits,pend:pend});
   });
-  apply();
+  var key={agency:function(x){return R[x.i][1];},level:function(x){return M.levels.indexOf(R[x.i][2]);},
+    region:function(x){return region(R[x.i]);},year:function(x){return R[x.i][7]||0;},format:function(x){return R[x.i][8];},
+    coverage:function(x){return R[x.i][10];},error:function(x){return x.n.error;},warning:function(x){return x.n.warning;},
+    info:function(x){return x.n.info;},review:function(x){return x.pend;},
+    issues:function(x){return (R[x.i][9]==='failed'?1e6:0)+x.n.error*1e4+x.n.warning*100+x.n.info;}}[sortKey];
+  rows.sort(function(a,b){var x=key(a),y=key(b);
+    return (x<y?-1:x>y?1:0)*sortDir||(a.i-b.i);});
+  return rows;
+}
+var ROWS=[];
+function draw(){
+  ROWS=current();
+  var pages=Math.max(1,Math.ceil(ROWS.length/PAGE));if(page>=pages){page=pages-1;}
+  var out=[],nf=0;ROWS.forEach(function(x){nf+=x.hits.length;});
+  ROWS.slice(page*PAGE,(page+1)*PAGE).forEach(function(x){
+    var r=R[x.i],failed=r[9]==='failed',rv=x.hits.length?(x.pend?PENDING+' '+x.pend:'已审'):'—';
+    out.push('<tr class="rep'+(x.i===open?' open':'')+'" data-i="'+x.i+'"><td class="name">'+esc(r[1])+
+      (failed?' <span class="failed">未能读取</span>':'')+'</td><td>'+esc(r[2])+'</td><td>'+esc(region(r))+'</td><td>'+
+      esc(r[7]==null?'':r[7])+'</td><td>'+esc(r[8])+'</td><td>'+esc(failed?r[15]:r[10]+(r[9]&&r[9]!=='complete'?'（'+r[9]+'）':''))+
+      '</td><td class="n e">'+(x.n.error||'')+'</td><td class="n w">'+(x.n.warning||'')+'</td><td class="n i">'+(x.n.info||'')+
+      '</td><td>'+esc(rv)+'</td></tr>');
+  });
+  $('ov-body').innerHTML=out.join('')||'<tr><td colspan="10" class="muted">无符合条件的报告</td></tr>';
+  $('stats').textContent='显示 '+ROWS.length+' 份报告（共 '+R.length+' 份），'+nf+' 条问题';
+  $('pageinfo').textContent='第 '+(page+1)+' / '+pages+' 页';
+  document.querySelectorAll('table.ov th').forEach(function(th){
+    th.className=th.dataset.k===sortKey?(sortDir>0?'sorted-asc':'sorted-desc'):'';});
+}
+// ---- a report's details
+function cellMap(i){var m={},p=0;cells(i).forEach(function(c){if(c.length>3){p=c[3];}m[c[0]]=[c[1],c[2],p];});return m;}
+function marks(i,list){
+  var order={error:0,warning:1,info:2},hit={},fix={};
+  list.forEach(function(j){var f=F[j];f[8].forEach(function(c){
+    if(c[0]!==i||c[2]==='layout'){return;}
+    if(!(c[1] in hit)||order[f[2]]<order[hit[c[1]]]){hit[c[1]]=f[2];}
+    if(c[2]==='suggested'){var m=/应为 (\S+)$/.exec(f[5]);if(m){fix[c[1]]=m[1];}}});});
+  return {hit:hit,fix:fix};
+}
+function layoutFor(t,r){var tpl=t==='t2'?r[13]:(t==='t3'?r[14]:'2021');return M.layouts[t][tpl==='2019'?'2019':'2021'];}
+function gridHtml(i,t,cm,mk,layoutMarked){
+  var r=R[i],blocks=layoutFor(t,r),used={},any=false,out=[];
+  blocks.forEach(function(b){b.rows.forEach(function(row){if(row[2]){row[2].forEach(function(fi){if(fi>=0&&cm[fi]){any=true;}});}});});
+  if(!any){return '<p class="muted">'+esc(M.titles[t])+'：未读到</p>';}
+  out.push('<table class="grid" data-t="'+t+'"><caption'+(layoutMarked?' class="layout" title="格式问题涉及此表"':'')+'>'+esc(M.titles[t])+'</caption>');
+  blocks.forEach(function(b){
+    var ncol=1;b.rows.forEach(function(row){if(row[2]){ncol=row[2].length;}});
+    b.head.forEach(function(h,li){
+      out.push('<tr>'+(li===0?'<th rowspan="'+b.head.length+'">'+esc(b.title)+'</th>':'')+
+        h.map(function(c){return '<th colspan="'+c[1]+'" rowspan="'+c[2]+'">'+esc(c[0])+'</th>';}).join('')+'</tr>');});
+    b.rows.forEach(function(row){
+      var shown=row[2]&&row[2].some(function(fi){return fi>=0&&cm[fi];});
+      if(!shown&&(!row[2]||row[2].every(function(fi){return !(fi>=0)||M.fields[fi][3];}))){
+        out.push('<tr><td class="parent" colspan="'+(ncol+1)+'" style="padding-left:'+(row[1]*1.2+.4)+'em">'+esc(row[0])+'</td></tr>');return;}
+      out.push('<tr><td class="lab" style="padding-left:'+(row[1]*1.2+.4)+'em">'+esc(row[0])+'</td>'+row[2].map(function(fi){
+        if(fi<0){return '<td></td>';}
+        used[fi]=1;var c=cm[fi];if(!c){return '<td class="v k-missing" title="'+esc(M.fields[fi][2])+'：未取得"></td>';}
+        var k=c[1],cls='v k-'+(k.replace('f','')||'n')+(mk.hit[fi]?' hit-'+mk.hit[fi]:''),
+          mark=k.indexOf('I')>=0?'<sup>推</sup>':k.indexOf('D')>=0?'<sup>Σ</sup>':k.indexOf('o')>=0?'<sup>OCR</sup>':k.indexOf('f')>=0?'<sup>?</sup>':'',
+          tip=M.fields[fi][2]+(c[2]?' · 第'+c[2]+'页':'')+(k.indexOf('I')>=0?' · 推断值（未印出，按表内勾稽关系推得）':'')+
+            (k.indexOf('D')>=0?' · 合计值（由各分项相加，未印出）':'')+(k.indexOf('b')>=0?' · 空白':'');
+        return '<td class="'+cls+'" data-f="'+fi+'" title="'+esc(tip)+'">'+esc(c[0])+mark+
+          (mk.fix[fi]!=null?'<span class="fix">→'+esc(mk.fix[fi])+'</span>':'')+'</td>';}).join('')+'</tr>');
+    });
+  });
+  out.push('</table>');
+  var extra=Object.keys(cm).filter(function(fi){return M.fields[fi][1]===t&&!used[fi];});
+  if(extra.length){out.push('<p class="muted">格式外单元格：'+extra.map(function(fi){
+    return esc(M.fields[fi][2])+' '+esc(cm[fi][0]);}).join('；')+'</p>');}
+  return out.join('');
+}
+function findingHtml(j,i){
+  var f=F[j],st=state(f),d=V.d[f[7]],others=f[8].filter(function(c){return c[0]!==i&&c[0]>=0;});
+  var h='<div class="finding sev-'+f[2]+'" data-j="'+j+'"><div><span class="tag '+f[2]+'">'+SEV[f[2]]+'</span>'+
+    esc(f[4])+(f[6]?'（'+esc(f[6])+'）':'')+'</div>'+
+    (f[5]?'<div class="sugg">建议：'+esc(f[5])+'</div>':'')+
+    '<div class="meta">'+esc(f[1])+' '+esc(M.rules[f[1]]||'')+' · 原因：'+esc(CAUSE[f[3]]||f[3])+'</div>';
+  if(others.length){
+    h+='<table class="cells"><tr><th>报告</th><th>单元格</th><th>印为</th><th>页</th></tr>'+f[8].filter(function(c){return c[1]>=0;}).map(function(c){
+      var r=R[c[0]]||R[i];return '<tr><td>'+esc(r[1]+' '+(r[7]||'')+'年')+'</td><td>'+esc(M.fields[c[1]][2])+'</td><td>'+esc(c[3])+'</td><td>'+(c[4]||'')+'</td></tr>';}).join('')+'</table>';}
+  h+='<div class="review"><span class="state s-'+st+'">'+st+'</span>'+(d&&d[1]?'备注：'+esc(d[1])+' ':'')+
+    STATES.map(function(s){return '<button data-s="'+s+'">'+s+'</button>';}).join('')+
+    '<button data-s="">撤销</button><input class="note" placeholder="备注（驳回请写理由）" size="24">'+
+    '<span class="cmd" hidden></span></div></div>';
+  return h;
+}
+function yoy(i){
+  var key=R[i][12],years=(byKey[key]||[]).filter(function(x){return R[x][9]!=='failed';});
+  if(years.length<2){return '';}
+  years.sort(function(a,b){return (R[a][7]||0)-(R[b][7]||0);});
+  var maps=years.map(cellMap),order=[],seen={};
+  maps.forEach(function(m){Object.keys(m).forEach(function(fi){if(!seen[fi]){seen[fi]=1;order.push(+fi);}});});
+  order.sort(function(a,b){return a-b;});
+  function num(m,fi){var c=m[fi];if(!c){return null;}var v=parseFloat(c[0]);return isNaN(v)?(c[1].indexOf('b')>=0||c[1].indexOf('d')>=0?0:null):v;}
+  var h='<h3>历年对比（'+esc(R[i][1])+'）</h3><table class="yoy"><tr><th></th>'+years.map(function(x){
+    return '<th>'+esc((R[x][7]||'?')+'年')+(x===i?'（本报告）':'')+'</th>';}).join('')+'</tr>';
+  M.indicators.forEach(function(ind){
+    h+='<tr><td class="lab">'+esc(ind[0])+'</td>'+maps.map(function(m){
+      var n=0,d=0,ok=true;ind[1].forEach(function(fi){var v=num(m,fi);if(v==null){ok=false;}else{n+=v;}});
+      ind[2].forEach(function(fi){var v=num(m,fi);if(v==null){ok=false;}else{d+=v;}});
+      if(!ok){return '<td></td>';}
+      if(ind[2].length&&(d<ind[3]||!d)){return '<td class="muted" title="分母 '+d+' 小于 '+ind[3]+'，比率无意义">—</td>';}
+      return '<td>'+(ind[2].length?(100*n/d).toFixed(1)+'%':n)+'</td>';}).join('')+'</tr>';});
+  var same=0;
+  order.forEach(function(fi){
+    var vals=maps.map(function(m){return m[fi]?m[fi][0]:'';});
+    if(vals.every(function(v){return v===vals[0];})){same++;return;}
+    h+='<tr><td class="lab">'+esc(M.fields[fi][2])+'</td>'+vals.map(function(txt,k){
+      return '<td class="'+(k>0&&txt!==vals[k-1]?'chg':'')+'">'+esc(txt)+'</td>';}).join('')+'</tr>';});
+  return h+'</table><p class="muted">黄色为与上一年不同的数值；其余 '+same+' 个单元格各年相同，未列出。</p>';
+}
+function detail(i){
+  open=i;focus=-1;var r=R[i],box=$('detail');
+  var h='<button class="close">关闭</button><h2>'+esc(r[1])+' <span class="muted">'+esc((r[7]||'')+'年 · '+region(r)+' · '+r[2]+' · '+r[8])+'</span></h2>'+
+    '<div class="muted">文件：'+esc(r[11])+(r[0]?' · 编号 '+esc(r[0]):'')+'</div>';
+  if(r[9]==='failed'){h+='<p class="failed">未能读取：'+esc(r[15])+'</p>';box.innerHTML=h;box.hidden=false;draw();return;}
+  var list=byReport[i];
+  h+='<h3>问题（'+list.length+' 条）</h3>'+(list.length?list.map(function(j){return findingHtml(j,i);}).join(''):'<p>未发现问题。</p>');
+  var cm=cellMap(i),mk=marks(i,list),lay={};
+  list.forEach(function(j){F[j][8].forEach(function(c){if(c[2]==='layout'&&c[1]>=0){lay[M.fields[c[1]][1]]=1;}});});
+  h+='<h3>表格（按模板重建，数值照原样；<span class="legend"><span style="background:#ffc7ce">错误</span><span style="background:#ffe8a8">警告</span>'+
+    '<span style="background:#cfe8fb">提示</span><span>推 推断值</span><span>Σ 合计值</span><span>→ 建议值</span></span>）</h3>';
+  ['t2','t3','t4'].forEach(function(t){h+=gridHtml(i,t,cm,mk,lay[t]);});
+  h+=yoy(i);
+  box.innerHTML=h;box.hidden=false;draw();
+  window.scrollTo(0,box.getBoundingClientRect().top+window.pageYOffset-$('bar').offsetHeight-6);
+}
+function focusFinding(j){
+  var box=$('detail');focus=focus===j?-1:j;
+  box.querySelectorAll('.finding').forEach(function(el){el.classList.toggle('focus',+el.dataset.j===focus);});
+  var want={};if(focus>=0){F[focus][8].forEach(function(c){if(c[0]===open&&c[2]!=='layout'){want[c[1]]=1;}});}
+  box.querySelectorAll('td.v').forEach(function(td){td.classList.toggle('focus',!!want[td.dataset.f]);});
+}
+function decide(j,s,note,el){
+  var f=F[j];
+  if(!SERVED){var cmd=el.querySelector('.cmd');cmd.hidden=false;
+    cmd.textContent=s?'ogi review OUT '+f[7]+' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):'ogi review OUT '+f[7]+' --clear';
+    cmd.title='本页以文件方式打开：请在命令行运行此命令，或用 ogi review OUT --serve 打开本页以直接记录';return;}
+  fetch('/api/review',{method:'POST',headers:{'Content-Type':'application/json'},
+    body:JSON.stringify({fingerprint:f[7],state:s,note:note})}).then(function(res){
+      if(!res.ok){throw new Error('HTTP '+res.status);}
+      if(s){V.d[f[7]]=[s,note,''];}else{delete V.d[f[7]];}
+      detail(open);}).catch(function(e){alert('未能保存：'+e);});
+}
+function resolved(){
+  var x=V.resolved||[];if(!x.length){$('resolved').hidden=true;return;}
+  $('resolved').hidden=false;
+  $('resolved').innerHTML='<b>已解决 '+x.length+' 条</b>（已记录决定的问题在本次审核中不再出现）<ul>'+x.map(function(r){
+    return '<li>'+esc(r[0]+' '+r[1]+'年 '+r[2]+' 〔'+r[3]+'〕 '+r[5])+'</li>';}).join('')+'</ul>';
+}
+// ---- events
+document.addEventListener('click',function(e){
+  var t=e.target;
+  if(t.closest('.close')){$('detail').hidden=true;open=-1;draw();return;}
+  var th=t.closest('table.ov th');if(th){var k=th.dataset.k;if(k===sortKey){sortDir=-sortDir;}else{sortKey=k;sortDir=(k==='agency'||k==='region'||k==='level'||k==='format')?1:-1;}draw();return;}
+  var tr=t.closest('tr.rep');if(tr){detail(+tr.dataset.i);return;}
+  var b=t.closest('.review button');if(b){var fd=b.closest('.finding');decide(+fd.dataset.j,b.dataset.s,fd.querySelector('.note').value,fd);return;}
+  if(t.closest('.review')){return;}
+  var fd2=t.closest('.finding');if(fd2){focusFinding(+fd2.dataset.j);}
+});
+$('prev').onclick=function(){if(page>0){page--;draw();}};
+$('next').onclick=function(){page++;draw();};
+$('f-province').onchange=function(){$('f-city').value='';$('f-county').value='';cities();page=0;draw();};
+$('f-city').onchange=function(){$('f-county').value='';cities();page=0;draw();};
+['f-county','f-rule','f-severity','f-cause','f-review','f-level'].forEach(function(id){$(id).onchange=function(){page=0;draw();};});
+var timer;$('f-search').oninput=function(){clearTimeout(timer);timer=setTimeout(function(){page=0;draw();},150);};
+fill();resolved();draw();
+if(SERVED){fetch('/api/reviews').then(function(r){return r.json();}).then(function(v){V=v;resolved();draw();});}
+$('mode').textContent=SERVED?'决定将直接保存到 reviews.csv':'以文件方式打开：决定需用命令行记录（或运行 ogi review OUT --serve）';
+document.body.dataset.ready='1';window.ogiReadyMs=performance.now();
 })();
 """
 
 
-def _s(v) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return ""
-    return str(v)
+def _json(value) -> str:
+    """JSON safe inside a <script> block."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _cells_keys(cells_json: str) -> list[str]:
-    return [f"{c.get('report_id')}|{c['field']}" for c in json.loads(cells_json or "[]")]
-
-
-def _finding_row(f: dict) -> str:
-    keys = _cells_keys(f["cells"])
-    fix = ""
-    if f["suggestion"]:
-        fix = f"{f['report_id']}|{f['suggestion'].split(' = ')[0]}"
-    sev = f["severity"]
-    return (f'<tr class="finding" data-rule="{escape(f["rule"])}" data-severity="{escape(sev)}" '
-            f'data-cells="{escape(json.dumps(keys, ensure_ascii=False))}" data-fix="{escape(fix)}">'
-            f'<td>{escape(f["rule"])}</td><td class="sev-{escape(sev)}">{SEVERITY_ZH.get(sev, sev)}</td>'
-            f'<td class="cause-{escape(f["cause"])}">{CAUSE_ZH.get(f["cause"], f["cause"])}</td>'
-            f'<td>{escape(f["message"])}</td>'
-            f'<td>{"建议：" + escape(f["suggestion"]) if f["suggestion"] else ""}</td></tr>')
-
-
-def _grid_html(rid: str, grid) -> str:
-    out = [f'<table class="grid"><caption>{escape(TABLE_NAMES.get(grid.table, grid.table))}</caption>']
-    for gr in grid.rows:
-        if gr.header:
-            out.append("<tr><th></th>" + "".join(f"<th>{escape(h)}</th>" for h in gr.header) + "</tr>")
-        tds = []
-        for i in range(grid.n_cols):
-            if i in gr.cells:
-                raw, fid = gr.cells[i]
-                tds.append(f'<td class="v" data-k="{escape(rid)}|{escape(fid)}" title="{escape(fid)}">'
-                           f'{escape(raw)}</td>')
-            else:
-                tds.append("<td></td>")
-        out.append(f'<tr><td class="lab">{escape(gr.label)}</td>{"".join(tds)}</tr>')
-    out.append("</table>")
-    return "".join(out)
-
-
-def _options(values, label: str, attr: dict | None = None) -> str:
-    opts = [f'<option value="">{escape(label)}</option>']
-    for v in values:
-        extra = f' data-province="{escape(attr[v])}"' if attr else ""
-        opts.append(f'<option value="{escape(v)}"{extra}>{escape(v)}</option>')
-    return "".join(opts)
-
-
-# Above this many agencies with findings one page is no longer readable (nor openable):
-# only the first MAX_AGENCIES by number of findings get their detailed block, and the
-# page says so. findings.csv / audit.xlsx always hold every finding.
-MAX_AGENCIES = 5000
-
-
-def _agencies(findings: pd.DataFrame, meta: dict[str, dict]) -> list[dict]:
-    """Agency key → reports (in year order) → findings, agencies by number of findings."""
-    agencies: dict[str, dict] = {}
-    for f in findings.to_dict("records"):
-        rid = str(f["report_id"])
-        m = meta.get(rid, {"agency": f["agency"]})
-        key = agency_key(m)
-        ag = agencies.setdefault(key, {"name": f["agency"], "province": _s(m.get("province")),
-                                       "city": _s(m.get("city")), "county": _s(m.get("county")),
-                                       "reports": {}})
-        ag["reports"].setdefault(rid, {"year": f["year"], "source": f["source"], "findings": []})["findings"].append(f)
-        year = -1 if pd.isna(f["year"]) else int(f["year"])
-        if year >= ag.setdefault("latest", -1):      # agencies are shown under their latest name
-            ag["latest"], ag["name"] = year, f["agency"]
-    return sorted(agencies.values(), key=lambda a: (-sum(len(r["findings"]) for r in a["reports"].values()),
-                                                    a["name"]))
-
-
-def _block(ag: dict, grids_of) -> str:
-    n = sum(len(r["findings"]) for r in ag["reports"].values())
-    region = " ".join(x for x in (ag["province"], ag["city"], ag["county"]) if x)
-    parts = [f'<section class="agency" data-province="{escape(ag["province"])}" data-city="{escape(ag["city"])}"'
-             f' data-n="{n}"><h2><span class="name">{escape(ag["name"])}</span>'
-             f'<span class="region">{escape(region)}</span><span class="count">{n}</span></h2>']
-    for rid, rep in sorted(ag["reports"].items(), key=lambda kv: (_s(kv[1]["year"]), kv[0])):
-        year = _s(rep["year"])
-        parts.append(f'<div class="report" data-report="{escape(rid)}"><h3>{escape(year)}年 · {escape(rid)}'
-                     f' · {escape(_s(rep["source"]))}</h3><table class="findings">')
-        parts.extend(_finding_row(f) for f in rep["findings"])
-        parts.append("</table>")
-        tables = grids_of(rid)
-        if tables:
-            parts.append("<details open><summary>表格（按原样重建，红色为问题所涉单元格）</summary>")
-            parts.extend(_grid_html(rid, g) for _, g in sorted(tables.items()))
-            parts.append("</details>")
-        parts.append("</div>")
-    parts.append("</section>")
-    return "".join(parts)
-
-
-def pieces(findings: pd.DataFrame, meta: dict[str, dict], grids_of, n_reports: int,
-           limit: int = MAX_AGENCIES):
-    """The page as consecutive strings: head, one per agency block, tail (so it can stream to a file)."""
-    ordered = _agencies(findings, meta)
-    shown = ordered[:limit]
-    provinces = sorted({a["province"] for a in shown if a["province"]})
-    city_province = {a["city"]: a["province"] for a in shown if a["city"]}
-    rules = sorted(set(findings["rule"]), key=rule_order) if len(findings) else []
-    cat = catalogue()
-    rule_opts = ['<option value="">全部规则</option>'] + [
-        f'<option value="{escape(r)}">{escape(r)} {escape(cat[r].wording_zh[:16]) if r in cat else ""}</option>'
-        for r in rules]
-    sev_opts = ['<option value="">全部级别</option>'] + [
-        f'<option value="{s}">{SEVERITY_ZH[s]}</option>' for s in SEVERITY_ZH]
-    capped = ""
-    if len(ordered) > len(shown):
-        capped = (f"<p>机构过多，本页仅列出问题最多的前 {len(shown)} 个机构；"
-                  f"全部问题见 findings.csv 与 audit.xlsx。</p>\n")
-    yield f"""<!DOCTYPE html>
+def _head(n_reports: int, n_findings: int, n_failed: int) -> str:
+    heads = [("agency", "机构"), ("level", "层级"), ("region", "地区"), ("year", "年度"), ("format", "格式"),
+             ("coverage", "读取情况"), ("error", "错误"), ("warning", "警告"), ("info", "提示"), ("review", "审核")]
+    return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>政府信息公开工作年度报告审核结果</title><style>{CSS}</style></head>
 <body>
-<h1>政府信息公开工作年度报告审核结果</h1>
-<p>共审核 {n_reports} 份报告，发现 {len(findings)} 条问题，涉及 {len(ordered)} 个机构。</p>
-{capped}<div id="filters">
-<select id="f-province">{_options(provinces, "全部省份")}</select>
-<select id="f-city">{_options(sorted(city_province), "全部城市", city_province)}</select>
-<select id="f-rule">{"".join(rule_opts)}</select>
-<select id="f-severity">{"".join(sev_opts)}</select>
+<header><h1>政府信息公开工作年度报告审核结果</h1>
+<p>共 {n_reports + n_failed} 个文件：读取 {n_reports} 份报告，未能读取 {n_failed} 个；发现 {n_findings} 条问题。
+<span id="mode" class="muted"></span></p><div id="resolved" class="resolved" hidden></div></header>
+<div id="bar">
+<input type="search" id="f-search" placeholder="按机构名称或文件名搜索">
+<select id="f-province"></select><select id="f-city"></select><select id="f-county"></select>
+<select id="f-level"></select><select id="f-rule"></select><select id="f-severity"></select>
+<select id="f-cause"></select><select id="f-review"></select>
 <span id="stats"></span>
 </div>
-<div id="agencies">"""
-    for ag in shown:
-        yield _block(ag, grids_of)
-    yield f"""</div>
-<script>{JS}</script>
-</body></html>
+<div id="main">
+<div id="detail" hidden></div>
+<table class="ov"><thead><tr>{"".join(f'<th data-k="{k}">{t}</th>' for k, t in heads)}</tr></thead>
+<tbody id="ov-body"></tbody></table>
+<div class="pager"><button id="prev">上一页</button><button id="next">下一页</button><span id="pageinfo"></span></div>
+</div>
 """
 
 
-def write_page(path, findings: pd.DataFrame, meta: dict[str, dict], grids_of, n_reports: int) -> None:
-    """audit.html block by block: only one agency's tables are in memory at a time."""
+def page_meta() -> dict:
+    from ogi.normalize.schema import table_titles
+
+    return {"fields": pd_.field_list(), "layouts": pd_.layouts(), "rules": pd_.rule_wording(),
+            "titles": table_titles(), "indicators": pd_.indicator_list(), "levels": list(pd_.LEVEL_ORDER),
+            "severity": SEVERITY_ZH, "cause": CAUSE_ZH}
+
+
+def pieces(findings: pd.DataFrame, meta: dict[str, dict], cells_of: Callable[[str], list],
+           errors: pd.DataFrame | None = None, reviews_json: str = '{"d":{},"resolved":[]}') -> Iterable[str]:
+    """The page as consecutive strings (streamed to the file): markup, data blocks, script.
+
+    meta: report_id → report metadata, every report audited (report_meta);
+    cells_of(report_id) → page_data.cells_payload of its values.
+    """
+    keys: dict[str, int] = {}
+    # one order however the audit was chunked: agency, year, report
+    ids = sorted(meta, key=lambda rid: (pd_._s(meta[rid].get("agency")), pd_.year_of(meta[rid].get("year")) or 0,
+                                        rid))
+    index = {rid: i for i, rid in enumerate(ids)}
+    rows = [pd_.report_row(meta[rid], keys) for rid in ids]
+    failed = [] if errors is None or not len(errors) else errors.to_dict("records")
+    rows += [pd_.error_row(e) for e in failed]
+    found = [pd_.finding_row(f, index, meta) for f in findings.to_dict("records") if str(f["report_id"]) in index]
+    yield _head(len(ids), len(found), len(failed))
+    yield f'<script id="meta" type="application/json">{_json(page_meta())}</script>\n'
+    yield f'<script id="reports" type="application/json">{_json(rows)}</script>\n'
+    yield f'<script id="findings" type="application/json">{_json(found)}</script>\n'
+    # one block per report: opening a report parses its own cells only
+    for i, rid in enumerate(ids):
+        yield f'<script id="c{i}" type="application/json">{_json(cells_of(rid))}</script>\n'
+    yield f"{REVIEW_MARK[0]}{reviews_json}{REVIEW_MARK[1]}\n"
+    yield f"<script>{JS}</script>\n</body></html>\n"
+
+
+def write_page(path, findings: pd.DataFrame, meta: dict[str, dict], cells_of: Callable[[str], list],
+               errors: pd.DataFrame | None = None, reviews_json: str = '{"d":{},"resolved":[]}') -> None:
+    """audit.html piece by piece: one report's cells in memory at a time."""
     with open(path, "w", encoding="utf-8") as f:
-        for piece in pieces(findings, meta, grids_of, n_reports):
+        for piece in pieces(findings, meta, cells_of, errors, reviews_json):
             f.write(piece)
 
 
 def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, summary=None) -> str:
-    """The whole page as one string, from in-memory tables (`summary` is not needed any more)."""
-    from .outputs import reports_meta
+    """The whole page as one string, from in-memory tables."""
+    from .grids import records_by_report
 
     by_report = records_by_report(values)
-    meta = reports_meta(reports)
-    return "".join(pieces(findings, meta, lambda rid: grids(by_report.get(rid)), len(meta)))
+    cols = [c for c in reports.columns if not str(c).startswith(("t2.", "t3.", "t4.", "text_"))]
+    meta = {str(r["report_id"]): r for r in reports.drop_duplicates("report_id")[cols].to_dict("records")}
+    return "".join(pieces(findings, meta, lambda rid: pd_.cells_payload(by_report.get(rid))))
+

@@ -1,74 +1,31 @@
-"""The same agency across years, so R7/R8 can pair a report with last year's.
+"""The same agency across years, so R7/R8 can pair a report with last year's,
+and the same agency-year read twice (R0: a .docx and its .pdf, two copies).
 
-Names drift: 洪泽区 2023 prints "洪泽区人民政府", 2024 "淮安市洪泽区人民政府".
-The key is the region code (adcode) plus the name with the region prefix
-removed, where the region prefix is what the reports table already captured
-(province, city, county: full form and without its 省/市/区/县 suffix),
-stripped repeatedly from the start of the NFKC, whitespace-free name. So both
-洪泽区 names become "<adcode 320813>|人民政府". When adcode is missing the
-region names stand in for it. Two bodies of one region with the same
-remaining name would be merged: the key is a best effort, not a register.
+The key itself (ogi/identity.py) is a column of `reports`; reports written
+before it was are keyed here from their name and region columns.
 """
 from __future__ import annotations
 
 import logging
-import math
-import re
-import unicodedata
 
-from .model import Report
+from ogi.identity import agency_key as _computed_key
+from ogi.identity import core_name  # noqa: F401  (re-exported: the audit's own name for it)
+
+from .model import Finding, Report
 
 log = logging.getLogger(__name__)
 
-_SPACE = re.compile(r"\s+")
-_SUFFIX = re.compile(r"(?:省|市|自治区|自治州|地区|盟|区|县|旗)$")
-
-
-def _text(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    try:
-        if v != v:          # pd.NA-safe NaN test
-            return ""
-    except TypeError:
-        return ""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(v)))
-
-
-def _prefixes(meta: dict) -> list[str]:
-    out = []
-    for col in ("province", "city", "county"):
-        name = _text(meta.get(col))
-        if not name:
-            continue
-        out.append(name)
-        short = _SUFFIX.sub("", name)
-        if len(short) >= 2 and short != name:
-            out.append(short)
-    return sorted(set(out), key=len, reverse=True)
-
-
-def core_name(meta: dict) -> str:
-    name = _text(meta.get("agency"))
-    prefixes = _prefixes(meta)
-    changed = True
-    while changed:
-        changed = False
-        for p in prefixes:
-            if name.startswith(p) and len(name) > len(p):
-                name = name[len(p):]
-                changed = True
-                break          # longest prefixes first again: "淮安市" before "淮安"
-    return name
+# Not a template rule: a batch-level check, listed beside the catalogue's rules.
+DUPLICATE_RULE = "R0"
+DUPLICATE_WORDING = "同一机构同一年度应只有一份报告"
 
 
 def agency_key(meta: dict) -> str:
-    region = _text(meta.get("adcode"))
-    if region.endswith(".0"):
-        region = region[:-2]
-    if not region:
-        region = "/".join(_text(meta.get(c)) for c in ("province", "city", "county"))
-    return f"{region}|{core_name(meta)}"
+    """The reports table's agency_key when it has one, else computed from name and region."""
+    key = meta.get("agency_key")
+    if isinstance(key, str) and key:
+        return key
+    return _computed_key(meta)
 
 
 def index(reports: list[Report]) -> dict[tuple[str, int], Report]:
@@ -92,3 +49,26 @@ def previous_year(rep: Report, by_key: dict[tuple[str, int], Report]) -> Report 
         return None
     prev = by_key.get((agency_key(rep.meta), rep.year - 1))
     return prev if prev is not None and prev.id != rep.id else None
+
+
+def groups(reports: list[Report]) -> dict[tuple[str, int], list[Report]]:
+    """(agency key, year) → every report of it, in the order given."""
+    out: dict[tuple[str, int], list[Report]] = {}
+    for rep in reports:
+        if rep.year is not None:
+            out.setdefault((agency_key(rep.meta), rep.year), []).append(rep)
+    return out
+
+
+def duplicates(rep: Report, by_key_year: dict[tuple[str, int], list[Report]]) -> list[Finding]:
+    """R0: one finding on each report of an agency-year read more than once, naming the other files."""
+    if rep.year is None:
+        return []
+    others = [r for r in by_key_year.get((agency_key(rep.meta), rep.year), []) if r.id != rep.id]
+    if not others:
+        return []
+    names = "、".join(f"{o.source or o.id}" for o in others)
+    message = (f"{rep.agency or '该机构'} {rep.year}年度的报告有{len(others) + 1}份："
+               f"本文件 {rep.source or rep.id} 与 {names}；请确认以哪一份为准")
+    return [Finding(rep, DUPLICATE_RULE, message, cells=[], expected="1份", actual=f"{len(others) + 1}份",
+                    check=f"{DUPLICATE_RULE}[{'|'.join(sorted(o.id for o in others))}]", severity="warning")]

@@ -23,8 +23,10 @@ from openpyxl.utils import get_column_letter
 
 from ..sheetsafe import csv_safe, xlsx_cell, xlsx_row
 from .grids import TABLE_NAMES, grids, records_by_report
+from .html import write_page
 from .identity import agency_key
 from .model import FINDING_COLUMNS
+from .page_data import CAUSE_ZH, SEVERITY_ZH, cells_payload, pages, place, suggestion_words, words
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,10 @@ def involved(findings: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
     return out
 
 
-# What summary() and the page need of a flagged report: agency_key's columns.
-META_COLUMNS = ("report_id", "agency", "adcode", "province", "city", "county")
+# What summary() and the page need of a report: agency_key's columns and the overview's.
+META_COLUMNS = ("report_id", "agency", "adcode", "province", "city", "county", "agency_key", "agency_level",
+                "agency_type", "year", "source", "format", "status", "coverage", "n_values", "template_t2",
+                "template_t3")
 
 
 def report_meta(meta: dict) -> dict:
@@ -100,10 +104,10 @@ def summary(findings: pd.DataFrame, reports: pd.DataFrame | dict[str, dict]) -> 
 
 
 class GridStore:
-    """Flagged reports' tables (grids.Grid), pickled to a temp file in OUT while the audit runs.
+    """Reports' tables, in a temp file in OUT while the audit runs: every report's cells
+    (page_data.cells_payload, for audit.html) and the flagged reports' grids (grids.Grid, for audit.xlsx).
 
-    audit.xlsx/html draw them in the findings' order, which is known only
-    once every chunk is done; holding them would grow with the dataset.
+    Both are drawn once every chunk is done; holding them would grow with the dataset.
     """
 
     def __init__(self, folder: Path):
@@ -121,19 +125,31 @@ class GridStore:
         self.file.close()
         self.path.unlink(missing_ok=True)
 
-    def add(self, values: pd.DataFrame) -> None:
+    def add(self, values: pd.DataFrame, flagged: set[str] | None = None) -> None:
+        """Every report's cells in `values`; the grids of those in `flagged` (all when None)."""
         for rid, recs in records_by_report(values).items():
-            blob = pickle.dumps(grids(recs), protocol=pickle.HIGHEST_PROTOCOL)
-            self.file.seek(0, os.SEEK_END)
-            self.offsets[rid] = (self.file.tell(), len(blob))
-            self.file.write(blob)
+            self._put(("cells", rid), cells_payload(recs))
+            if flagged is None or rid in flagged:
+                self._put(("grids", rid), grids(recs))
 
-    def grids(self, rid: str) -> dict:
-        where = self.offsets.get(rid)
+    def _put(self, key: tuple[str, str], obj) -> None:
+        blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.seek(0, os.SEEK_END)
+        self.offsets[key] = (self.file.tell(), len(blob))
+        self.file.write(blob)
+
+    def _get(self, key: tuple[str, str], default):
+        where = self.offsets.get(key)
         if where is None:
-            return {}
+            return default
         self.file.seek(where[0])
         return pickle.loads(self.file.read(where[1]))
+
+    def grids(self, rid: str) -> dict:
+        return self._get(("grids", rid), {})
+
+    def cells(self, rid: str) -> list:
+        return self._get(("cells", rid), [])
 
 
 def _clean(v):
@@ -165,7 +181,28 @@ def _styled(ws, value, font=None, fill=None, alignment=None, comment=None) -> Wr
     return xlsx_cell(ws, value, font=font, fill=fill, alignment=alignment, comment=comment)
 
 
-def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Callable[[str], dict]) -> None:
+# 问题清单's columns: Chinese header, and what fills it (see finding_rows).
+LIST_COLUMNS = [("机构", "agency"), ("年度", "year"), ("省", "province"), ("市", "city"), ("县区", "county"),
+                ("文件", "source"), ("规则", "rule"), ("级别", "severity"), ("原因", "cause"), ("问题", "message"),
+                ("页码", "pages"), ("印为", "actual"), ("应为", "expected"), ("建议", "suggestion"),
+                ("审核", "review"), ("审核备注", "review_note"), ("问题指纹", "fingerprint"), ("校验项", "check"),
+                ("报告编号", "report_id")]
+
+
+def finding_rows(findings: pd.DataFrame, meta: dict[str, dict]):
+    """问题清单's rows: every finding in words (page_data), severities and causes in Chinese."""
+    for f in findings.to_dict("records"):
+        m = meta.get(str(f["report_id"]), {})
+        cells = json.loads(f.get("cells") or "[]")
+        shown = {**f, "province": m.get("province"), "city": m.get("city"), "county": m.get("county"),
+                 "severity": SEVERITY_ZH.get(f["severity"], f["severity"]), "cause": CAUSE_ZH.get(f["cause"], f["cause"]),
+                 "message": words(f["message"], meta), "pages": pages(f, cells),
+                 "suggestion": suggestion_words(f, cells)}
+        yield [_clean(shown.get(key)) for _, key in LIST_COLUMNS]
+
+
+def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Callable[[str], dict],
+          meta: dict[str, dict] | None = None) -> None:
     """Write-only workbook: rows stream to disk, so only one report's tables are held at a time."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("汇总")
@@ -174,10 +211,11 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
         ws.append(xlsx_row(ws, [_clean(v) for v in r]))
 
     ws = wb.create_sheet("问题清单")
-    _header(ws, FINDING_COLUMNS, len(findings), {"H": 80})
-    for r in findings[FINDING_COLUMNS].itertuples(index=False):
-        ws.append(xlsx_row(ws, [_clean(v) for v in r]))
+    _header(ws, [h for h, _ in LIST_COLUMNS], len(findings), {"J": 80, "N": 50})
+    for row in finding_rows(findings, meta):
+        ws.append(xlsx_row(ws, row))
 
+    meta = meta or {}
     marks = involved(findings)
     sheets = {t: wb.create_sheet(name.split()[0]) for t, name in TABLE_NAMES.items()}
     for ws in sheets.values():
@@ -190,8 +228,10 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
                                    f"全部问题见“问题清单”。）", font=Font(bold=True))])
             ws.append([])
         order = order.head(MAX_GRID_REPORTS)
-    suggestions = findings.groupby(findings["report_id"].astype(str))["suggestion"].apply(
-        lambda s: {x.split(" = ")[0]: x for x in s if x})
+    suggestions: dict[str, dict[str, str]] = {}
+    for f in findings[findings["suggestion"].astype(str).str.contains(" = ")].to_dict("records"):
+        suggestions.setdefault(str(f["report_id"]), {})[f["suggestion"].split(" = ")[0]] = \
+            suggestion_words(f, json.loads(f.get("cells") or "[]"))
     for rid, agency, year in order.itertuples(index=False):
         rid = str(rid)
         marked = marks.get(rid, {})
@@ -211,7 +251,7 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
                     if fid in marked:
                         hint = suggestions.get(rid, {}).get(fid)
                         row[i + 1] = _styled(ws, raw, fill=DARK_RED if "suggested" in marked[fid] else RED,
-                                             comment=Comment(f"{fid}" + (f"\n建议：{hint}" if hint else ""),
+                                             comment=Comment(place(fid) + (f"\n建议：{hint}" if hint else ""),
                                                              "ogi audit"))
                     else:
                         row[i + 1] = raw
@@ -220,29 +260,48 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
 
 
 def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of: Callable[[str], dict],
-                n_reports: int) -> dict[str, Path]:
+                n_reports: int, cells_of: Callable[[str], list] | None = None) -> dict[str, Path]:
     """findings.parquet/.csv, audit.xlsx, audit.html from the sorted findings.
 
-    meta: report_id → report_meta of every report with findings;
-    grids_of(report_id) → its tables; n_reports: how many were audited.
+    meta: report_id → report_meta of every report audited (the page lists each);
+    grids_of(report_id) → a flagged report's tables (audit.xlsx); cells_of(report_id) → a report's
+    cells for the page; n_reports: how many were audited. The decisions of OUT/reviews.csv are
+    carried into the findings (fingerprint, review, review_note) and the page.
     """
-    from .html import write_page      # the page is the largest piece; keep it in its own module
+    from ogi import review
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     findings = findings[FINDING_COLUMNS] if len(findings.columns) else findings
+    reviews = review.read(out)
+    findings = review.annotate(findings, reviews)
+    errors = _errors(out)
     paths = {name: out / name for name in ("findings.parquet", "findings.csv", "audit.xlsx", "audit.html")}
     atomic_write(paths["findings.parquet"], lambda p: findings.to_parquet(p, index=False))
     atomic_write(paths["findings.csv"], lambda p: csv_safe(findings).to_csv(p, index=False, encoding="utf-8-sig"))
     summ = summary(findings, meta)
-    atomic_write(paths["audit.xlsx"], lambda p: _xlsx(p, findings, summ, grids_of))
-    atomic_write(paths["audit.html"], lambda p: write_page(p, findings, meta, grids_of, n_reports))
+    atomic_write(paths["audit.xlsx"], lambda p: _xlsx(p, findings, summ, grids_of, meta))
+    cells_of = cells_of or (lambda rid: [])
+    payload = review.page_payload(reviews, findings["fingerprint"])
+    atomic_write(paths["audit.html"], lambda p: write_page(p, findings, meta, cells_of, errors, payload))
     log.info("audit: wrote %s", ", ".join(str(p) for p in paths.values()))
     return paths
+
+
+def _errors(out: Path) -> pd.DataFrame | None:
+    """errors.csv of the dataset folder: the files that could not be read are listed in the page too."""
+    path = out / "errors.csv"
+    if not path.exists():
+        return None
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", dtype=str).fillna("")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError):
+        return None
 
 
 def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Path]:
     """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir (all in memory)."""
     by_report = records_by_report(values)
     meta = reports_meta(reports)
-    return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), len(meta))
+    return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), len(meta),
+                       lambda rid: cells_payload(by_report.get(rid)))

@@ -1,0 +1,386 @@
+"""The supervisor's workbench: identity columns, duplicates, decisions that last, notices, the page.
+
+Reports are real .docx files written by tests/generate.py with known
+numbers, read by `ogi build`; the page is driven in headless Chromium.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from generate import random_truth, write_docx  # noqa: E402
+
+from ogi import review  # noqa: E402
+from ogi.cli import main  # noqa: E402
+from ogi.identity import agency_key, agency_level, agency_type  # noqa: E402
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def _truth(seed: int, agency: str, year: int, layout: str = "2021"):
+    t = random_truth(random.Random(seed), layout)
+    t.agency, t.year = agency, year
+    return t
+
+
+def _zero_review_total(t) -> None:
+    """行政复议: parts 10 + 1, 总计 printed 0 (the error the real 洪泽区 2023 report has)."""
+    for part, n in zip(("upheld", "corrected", "other", "pending", "total"), (10, 1, 0, 0, 0)):
+        fid = f"t4.review.{part}"
+        t.values[fid], t.raw[fid], t.kinds[fid] = n, str(n), "number"
+
+
+def _batch(src: Path) -> None:
+    """clean, flagged (R5), a file that is no report, and one agency-year printed twice."""
+    src.mkdir(parents=True, exist_ok=True)
+    write_docx(_truth(1, "杭州市西湖区人民政府", 2022), src / "clean.docx", rng=random.Random(1))
+    flagged = _truth(2, "淮安市洪泽区人民政府", 2023)
+    _zero_review_total(flagged)
+    write_docx(flagged, src / "flagged.docx", rng=random.Random(2))
+    (src / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    twice = _truth(3, "广州市天河区卫生健康局", 2022)
+    write_docx(twice, src / "twice-a.docx", rng=random.Random(3))
+    write_docx(twice, src / "twice-b.docx", rng=random.Random(4))       # same numbers, other layout: other bytes
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("workbench")
+    src, out = tmp / "src", tmp / "out"
+    _batch(src)
+    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q"]) == 0
+    return src, out
+
+
+# ---------------------------------------------------------------- identity
+
+def _meta(agency: str) -> dict:
+    from ogi.normalize.metadata import region
+
+    province, city, county, adcode = region(agency)
+    return {"agency": agency, "province": province, "city": city, "county": county, "adcode": adcode}
+
+
+def test_agency_key_pairs_a_name_change():
+    assert agency_key(_meta("洪泽区人民政府")) == agency_key(_meta("淮安市洪泽区人民政府"))
+    assert agency_key(_meta("洪泽区人民政府")) != agency_key(_meta("淮安市洪泽区农业农村局"))   # same adcode
+    assert agency_key(_meta("洪泽区人民政府")) != agency_key(_meta("淮安市人民政府"))
+
+
+@pytest.mark.parametrize("name,level,kind", [
+    ("淮安市洪泽区人民政府", "县", "government"), ("淮安市人民政府", "市", "government"),
+    ("江苏省教育厅", "省", "department"), ("淮安市洪泽区农业农村局", "县", "department"),
+    ("洪泽区岔河镇人民政府", "乡", "government"), ("洪泽区高良涧街道办事处", "乡", "government"),
+    ("淮安市第一人民医院", "市", "other")])
+def test_agency_level_and_type(name, level, kind):
+    assert (agency_level(_meta(name)), agency_type(_meta(name))) == (level, kind)
+
+
+def test_reports_carry_identity_columns(built):
+    _, out = built
+    reports = pd.read_parquet(out / "reports.parquet")
+    row = reports.set_index("agency").loc["淮安市洪泽区人民政府"]
+    assert row["agency_key"] == "320813|人民政府" and row["agency_level"] == "县"
+    assert row["agency_type"] == "government"
+
+
+def test_duplicate_agency_year_is_a_finding_naming_both_files(built):
+    _, out = built
+    findings = pd.read_parquet(out / "findings.parquet")
+    dup = findings[findings["rule"] == "R0"]
+    assert len(dup) == 2 and set(dup["agency"]) == {"广州市天河区卫生健康局"}
+    for message in dup["message"]:
+        assert "twice-a.docx" in message and "twice-b.docx" in message
+    assert set(dup["severity"]) == {"warning"}
+
+
+def test_by_region_keeps_one_report_per_agency_year_and_level(built):
+    _, out = built
+    by_region = pd.read_parquet(out / "indicators_by_region.parquet")
+    guangdong = by_region[(by_region["province"] == "广东省") & (by_region["indicator"] == "requests_per_agency")]
+    assert guangdong["n_reports"].tolist() == [1]          # twice-a and twice-b are one agency-year
+    assert "agency_level" in by_region.columns
+
+
+# ---------------------------------------------------------------- decisions
+
+def _fingerprint(out: Path, rule: str) -> str:
+    findings = pd.read_parquet(out / "findings.parquet")
+    return findings.loc[findings["rule"] == rule, "fingerprint"].iloc[0]
+
+
+def test_review_is_carried_over_a_rerun(tmp_path, built):
+    src, first = built
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    fp = _fingerprint(out, "R5")
+    assert main(["review", str(out), fp, "--set", "dismiss", "--note", "已电话核实"]) == 0
+    rows = review.read(out)
+    assert rows[fp]["state"] == "驳回" and rows[fp]["note"] == "已电话核实"
+    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q", "--force"]) == 0    # audit rewritten
+    findings = pd.read_parquet(out / "findings.parquet").set_index("fingerprint")
+    assert findings.loc[fp, "review"] == "驳回" and findings.loc[fp, "review_note"] == "已电话核实"
+    assert (findings.drop(fp)["review"] == "待审").all()
+    html = (out / "audit.html").read_text(encoding="utf-8")
+    assert f'"{fp}":["驳回","已电话核实"' in html
+
+
+def test_a_decision_whose_finding_is_gone_is_resolved(tmp_path, built):
+    src, first = built
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    fp = _fingerprint(out, "R5")
+    main(["review", str(out), fp, "--set", "确认"])
+    batch = tmp_path / "batch"
+    shutil.copytree(src, batch)
+    corrected = _truth(2, "淮安市洪泽区人民政府", 2023)              # the agency republished it corrected
+    write_docx(corrected, batch / "flagged.docx", rng=random.Random(2))
+    assert main(["build", str(batch), "-o", str(out), "-j", "0", "-q"]) == 0
+    assert fp not in set(pd.read_parquet(out / "findings.parquet")["fingerprint"])
+    lines = review.summary_lines(out)
+    assert any(line.startswith("已解决 1 条") for line in lines) and any(fp in line for line in lines)
+    payload = json.loads(review.page_payload(review.read(out), []))
+    assert payload["resolved"][0][0] == "淮安市洪泽区人民政府"
+
+
+def test_unknown_decision_is_refused(built, tmp_path):
+    _, first = built
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    assert main(["review", str(out), _fingerprint(out, "R5"), "--set", "maybe"]) == 2
+    assert not (out / "reviews.csv").exists()
+
+
+# ---------------------------------------------------------------- notices
+
+def test_notice_docx_lists_the_agencys_findings_in_chinese(tmp_path, built):
+    from docx import Document
+
+    _, first = built
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    main(["review", str(out), _fingerprint(out, "R0"), "--set", "驳回", "--note", "两份为同一报告"])
+    assert main(["notice", str(out)]) == 0
+    notices = {p.name: p for p in (out / "notices").glob("*.docx")}
+    assert "淮安市洪泽区人民政府-整改通知.docx" in notices
+    assert "杭州市西湖区人民政府-整改通知.docx" not in notices                 # clean: nothing to send
+    doc = Document(notices["淮安市洪泽区人民政府-整改通知.docx"])
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "整改通知" in text and "淮安市洪泽区人民政府：" in text
+    rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    assert rows[0] == ["序号", "报告年度", "问题", "页码", "印为", "应为", "建议"]
+    r5 = next(r for r in rows if "行政复议" in r[2])
+    assert r5[1] == "2023年" and r5[4] == "0" and r5[5] == "11" and r5[3] == ""    # a .docx has no pages
+    assert r5[6] == "表四 行政复议·总计 印为 0，各项之和为 11，应为 11"
+    assert "t4." not in "".join(r[2] + r[6] for r in rows) and not r5[2].startswith("R5")
+    # the dismissed duplicate-year finding is not sent to 天河区卫生健康局 (one of its two findings)
+    guangzhou = Document(notices["广州市天河区卫生健康局-整改通知.docx"])
+    assert len(guangzhou.tables[0].rows) == 2
+
+
+def test_pages_name_where_this_report_printed_the_cells():
+    from ogi.audit.page_data import pages
+
+    cells = [{"report_id": "a", "field": "t4.review.total", "page": 4}, {"report_id": "a", "page": 3},
+             {"report_id": "last-year", "page": 9}, {"report_id": "a", "page": None}]
+    assert pages({"report_id": "a"}, cells) == "第3、4页"
+
+
+def test_finding_words_name_the_other_report_and_no_field_ids():
+    from ogi.audit.page_data import suggestion_words, words
+
+    meta = {"0123456789abcdef": {"agency": "洪泽区人民政府", "year": 2023, "source": "/in/hongze-2023.pdf"}}
+    said = words("R7 “自然人”列：2024年为 3，而2023年报告（0123456789abcdef）t3.carried_forward.natural 为 2。", meta)
+    assert said.startswith("“自然人”列") and "洪泽区人民政府 2023年（hongze-2023.pdf）" in said
+    assert "0123456789abcdef" not in said and "t3." not in said and "表三 四、结转下年度继续办理·自然人" in said
+    finding = {"report_id": "x", "suggestion": "t4.review.total = 11", "expected": "11"}
+    cells = [{"report_id": "x", "field": "t4.review.total", "raw": "0", "kind": "number"}]
+    assert suggestion_words(finding, cells) == "表四 行政复议·总计 印为 0，各项之和为 11，应为 11"
+
+
+# ---------------------------------------------------------------- the page in Chromium
+
+@pytest.fixture
+def browser(tmp_path):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("chromium missing")
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                "--window-size=1400,1600"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait(driver, test, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if test():
+                return
+        except Exception:  # an element replaced while it was read: try again
+            pass
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def _overview(driver) -> list[tuple[str, str, str]]:
+    from selenium.webdriver.common.by import By
+
+    out = []
+    for tr in driver.find_elements(By.CSS_SELECTOR, "tr.rep"):
+        tds = tr.find_elements(By.TAG_NAME, "td")
+        out.append((tds[0].text, tds[3].text, tds[5].text))
+    return out
+
+
+def test_page_triage_and_a_decision_that_lasts(tmp_path, built, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    src, first = built
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    server = review.make_server(out, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/"
+    try:
+        browser.get(url)
+        _wait(browser, lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+        rows = _overview(browser)
+        names = sorted(r[0] for r in rows)
+        assert names == ["broken.docx 未能读取", "广州市天河区卫生健康局", "广州市天河区卫生健康局",
+                         "杭州市西湖区人民政府", "淮安市洪泽区人民政府"]      # clean, flagged, failed, both copies
+        browser.save_screenshot(str(tmp_path / "overview.png"))
+
+        browser.find_element(By.ID, "f-search").send_keys("西湖")
+        _wait(browser, lambda: [r[0] for r in _overview(browser)] == ["杭州市西湖区人民政府"])
+        browser.find_element(By.ID, "f-search").clear()
+        browser.execute_script("document.getElementById('f-search').dispatchEvent(new Event('input'))")
+        _wait(browser, lambda: len(_overview(browser)) == 5)
+
+        Select(browser.find_element(By.ID, "f-province")).select_by_value("广东省")
+        assert [r[0] for r in _overview(browser)] == ["广州市天河区卫生健康局"] * 2
+        Select(browser.find_element(By.ID, "f-province")).select_by_value("")
+        Select(browser.find_element(By.ID, "f-rule")).select_by_value("R0")
+        assert [r[0] for r in _overview(browser)] == ["广州市天河区卫生健康局"] * 2
+        Select(browser.find_element(By.ID, "f-rule")).select_by_value("")
+        Select(browser.find_element(By.ID, "f-severity")).select_by_value("failed")
+        assert [r[0] for r in _overview(browser)] == ["broken.docx 未能读取"]
+        Select(browser.find_element(By.ID, "f-severity")).select_by_value("none")
+        assert [r[0] for r in _overview(browser)] == ["杭州市西湖区人民政府"]
+        Select(browser.find_element(By.ID, "f-severity")).select_by_value("error")
+        assert [r[0] for r in _overview(browser)] == ["淮安市洪泽区人民政府"]
+
+        browser.find_element(By.CSS_SELECTOR, "tr.rep").click()
+        detail = browser.find_element(By.ID, "detail")
+        assert "表四 行政复议·总计 印为 0，各项之和为 11，应为 11" in detail.text
+        heads = [th.text for th in detail.find_elements(By.CSS_SELECTOR, 'table.grid[data-t="t4"] th')]
+        assert {"行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉"} <= set(heads)
+        hits = detail.find_elements(By.CSS_SELECTOR, "td.v.hit-error")
+        assert {td.text.split("→")[0] for td in hits} == {"10", "1", "0"}   # only the five cells of 行政复议
+        assert len(hits) == 5
+        browser.save_screenshot(str(tmp_path / "report.png"))
+
+        finding = detail.find_element(By.CSS_SELECTOR, ".finding.sev-error")
+        finding.find_element(By.CSS_SELECTOR, "input.note").send_keys("已电话核实，报告无误")
+        finding.find_element(By.CSS_SELECTOR, 'button[data-s="驳回"]').click()
+        fp = _fingerprint(out, "R5")
+        _wait(browser, lambda: review.read(out).get(fp, {}).get("state") == "驳回")
+        assert review.read(out)[fp]["note"] == "已电话核实，报告无误"
+
+        browser.refresh()                                                     # survives a reload
+        _wait(browser, lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+        Select(browser.find_element(By.ID, "f-review")).select_by_value("驳回")
+        _wait(browser, lambda: [r[0] for r in _overview(browser)] == ["淮安市洪泽区人民政府"])
+        browser.find_element(By.CSS_SELECTOR, "tr.rep").click()
+        assert "驳回" in browser.find_element(By.CSS_SELECTOR, "#detail .state").text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q", "--force"]) == 0   # and a rerun
+    findings = pd.read_parquet(out / "findings.parquet").set_index("fingerprint")
+    assert findings.loc[fp, "review"] == "驳回"
+    browser.get((out / "audit.html").as_uri())                                # the file itself, no server
+    _wait(browser, lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+    Select(browser.find_element(By.ID, "f-review")).select_by_value("驳回")
+    assert [r[0] for r in _overview(browser)] == ["淮安市洪泽区人民政府"]
+    browser.find_element(By.CSS_SELECTOR, "tr.rep").click()
+    assert "驳回" in browser.find_element(By.CSS_SELECTOR, "#detail .state").text
+    browser.find_element(By.CSS_SELECTOR, '#detail .finding button[data-s="确认"]').click()
+    command = browser.find_element(By.CSS_SELECTOR, "#detail .cmd").text        # offline: the command to run
+    assert command.startswith("ogi review OUT ") and "--set 确认" in command
+    browser.save_screenshot(str(tmp_path / "after-rerun.png"))
+
+
+def test_server_refuses_other_origins(tmp_path, built):
+    import urllib.error
+    import urllib.request
+
+    _, first = built
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    server = review.make_server(out, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        body = json.dumps({"fingerprint": _fingerprint(out, "R5"), "state": "驳回"}).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{server.server_port}/api/review", data=body,
+                                     headers={"Content-Type": "application/json", "Origin": "http://evil.example"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=5)
+        assert err.value.code == 403 and not (out / "reviews.csv").exists()
+        req = urllib.request.Request(f"http://127.0.0.1:{server.server_port}/api/review", data=body,
+                                     headers={"Content-Type": "application/json"})
+        assert json.loads(urllib.request.urlopen(req, timeout=5).read()) == {"ok": True}
+        assert review.read(out)[_fingerprint(out, "R5")]["state"] == "驳回"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# ---------------------------------------------------------------- ogi show
+
+CORPUS = Path("/work/shared/corpus")
+
+
+@pytest.mark.skipif(not (CORPUS / "hongze-district-2023.pdf").exists(), reason="corpus missing")
+def test_show_in_chinese_aligned_with_pages_and_findings():
+    from ogi.pipeline import process
+    from ogi.show import render, width
+
+    text = render(process(str(CORPUS / "hongze-district-2023.pdf")))
+    lines = text.splitlines()
+    assert "机构 洪泽区人民政府" in text and "表四 政府信息公开行政复议、行政诉讼情况（第4页）" in text
+    t4 = {line.split()[0]: line for line in lines if line.split() and line.split()[0] in
+          ("行政复议", "未经复议直接起诉", "复议后起诉")}
+    assert set(t4) == {"行政复议", "未经复议直接起诉", "复议后起诉"}                # groups from data/fields.csv
+    assert t4["行政复议"].split()[1:] == ["10", "1", "0", "0", "0"]
+    assert len({width(line) for line in t4.values()}) == 1                           # CJK-aligned columns
+    t3 = [line for line in lines if line.startswith(("一、", "二、", "四、"))]
+    assert len({width(line) for line in t3}) == 1
+    below = text.index("审核：")
+    assert below > text.index("表四") and "建议：表四 行政复议·总计 印为 0，各项之和为 11，应为 11" in text[below:]
+    assert "t4.review" not in text and "（第4页）" in text[below:]
