@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .schema import fields
+from .value import Origin
 
 TABLES = ("t2", "t3", "t4")
-READ_KINDS = frozenset({"number", "blank", "dash", "inferred", "ocr"})   # a cell whose value is known
 FIRST_2021_YEAR = 2021   # reports on 2021 and later print the 2021 layout
 
 
@@ -31,7 +31,7 @@ class TableCoverage:
 
 def coverage(values: dict, templates: dict, tables_found: list[str], year: int | None) -> dict[str, TableCoverage]:
     """Per table: printed and read cells. A table not found reads 0 of the cells its likely layout prints."""
-    read = {fid for fid, v in values.items() if v.kind in READ_KINDS}
+    read = {fid for fid, v in values.items() if v.read and v.origin is not Origin.DERIVED}
     out = {}
     for table in TABLES:
         printed = _printed_fields(table, templates, year, read)

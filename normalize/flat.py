@@ -21,9 +21,10 @@ from .digits import RunRow, row_splits, split_runs, splits
 from .labels import index
 from .rules import equations
 from .schema import T3_COLUMNS, fields, labels
-from .tables import Reading, Value, _derive_sums, _template
+from .tables import Reading, _derive_sums, _template
+from .value import Kind, Origin, Value
 from .text import _PINYIN, _QUOTES, _T2S, label_key
-from .values import parse_value
+from ogi.extract.printed import parse_value
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,8 @@ def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
             continue
         for fid, value in zip(fids, placed):  # the cells every fitting split agrees on
             if fid and value is not None and not cells.dashes:  # a dash must not come out as 0
-                reading.add(Value(fid, value, cells.digits, "inferred", row_label=label, label_match="inferred"))
+                reading.add(Value(fid, value, cells.digits, Kind.NUMBER, Origin.INFERRED, row_label=label,
+                                   label_match="inferred"))
         reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
                                     f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}; "
                                     f"its values are left missing")
@@ -429,12 +431,12 @@ def _spans(values: list[float]) -> list[tuple[int, int]]:
 def _cell_value(fid: str, value: float, cells: _Cells, a: int, b: int, label: str) -> Value:
     """A cell printed between boundaries reads as printed; one cut out of a run is inferred."""
     if a in cells.dashes and b == a + 1:
-        return Value(fid, None, cells.dashes[a], "dash", row_label=label, label_match="exact")
+        return Value(fid, None, cells.dashes[a], Kind.DASH, row_label=label, label_match="exact")
     whole = (a == 0 or a in cells.breaks) and b in cells.breaks
     digits = cells.digits[a:b]
     if whole:
-        return Value(fid, value, digits, "number", row_label=label, label_match="exact")
-    return Value(fid, value, digits, "inferred", row_label=label, label_match="inferred")
+        return Value(fid, value, digits, Kind.NUMBER, row_label=label, label_match="exact")
+    return Value(fid, value, digits, Kind.NUMBER, Origin.INFERRED, row_label=label, label_match="inferred")
 
 
 # --- table 2: blocks, each with its own header --------------------------------------------------
@@ -532,8 +534,9 @@ def _read_t2_row(label: str, fids: list[str | None], raw: str, reading: Reading)
     for fid, (printed, kind) in zip(fids, readings[0]):
         if fid:
             number = _t2_number(printed, fields()[fid].type)
-            reading.add(Value(fid, number, printed, kind if number is not None or kind == "dash" else "text",
-                              row_label=label, label_match="exact" if kind != "inferred" else "inferred"))
+            printed_kind, origin = Value.parse_label(kind if number is not None or kind == "dash" else "text")
+            reading.add(Value(fid, number, printed, printed_kind, origin, row_label=label,
+                              label_match="exact" if kind != "inferred" else "inferred"))
 
 
 def _t2_readings(tokens: list[str], n: int) -> list[list[tuple[str, str]]]:

@@ -15,7 +15,8 @@ from .coverage import TableCoverage, coverage, overall
 from .metadata import Metadata, metadata
 from .narrative import statements
 from .sections import split_sections
-from .tables import Reading, Value, _template, read_tables
+from .tables import Reading, _template, read_tables
+from .value import Value
 
 
 @dataclass

@@ -21,29 +21,15 @@ from .labels import field_for, index, match_label, match_path
 from .rules import equations, solve
 from .schema import fields
 from .text import label_key
-from .values import parse_value
+from .value import EMPTY_KINDS, Kind, Origin, Value
+from ogi.extract.printed import parse_value
 
 log = logging.getLogger(__name__)
 
 MIN_LABEL_HITS = 3        # distinct template labels a grid must print to count as a table
 MIN_VALUE_CELLS = 3       # value-like cells that make a row a data row
-
-
-@dataclass
-class Value:
-    field: str
-    value: float | None
-    raw: str
-    kind: str                       # number, blank, dash, text, derived, inferred, ocr
-    table: int | None = None
-    row: int | None = None
-    col: int | None = None
-    page: int | None = None
-    bbox: tuple | None = None
-    confidence: float | None = None
-    row_label: str = ""
-    col_label: str = ""
-    label_match: str = "exact"      # exact, fuzzy, derived, inferred
+# extract's Cell.origin → how the value was come by
+CELL_ORIGIN = {"text": Origin.PRINTED, "ocr": Origin.OCR, "inferred": Origin.INFERRED}
 
 
 @dataclass
@@ -126,11 +112,8 @@ def _first_data_row(grid: list[list[Cell | None]]) -> int | None:
 
 def _value(fid: str, cell: Cell, table: Table, row_label: str, col_label: str, how: str) -> Value:
     parsed = parse_value(cell.text)
-    kind = parsed.kind
-    if kind == "number" and cell.origin in ("ocr", "inferred"):
-        kind = cell.origin
-    return Value(fid, parsed.value, cell.text, kind, table.index, cell.row, cell.col, cell.page,
-                 cell.bbox, cell.confidence, row_label, col_label, how)
+    return Value(fid, parsed.value, cell.text, parsed.kind, CELL_ORIGIN.get(cell.origin, Origin.PRINTED),
+                 table.index, cell.row, cell.col, cell.page, cell.bbox, cell.confidence, row_label, col_label, how)
 
 
 # --- tables 3 and 4: header tables -------------------------------------------
@@ -186,8 +169,8 @@ class _Pending:
     def inferred(self, fid: str, value: float, col: int | None, raw: str = "") -> Value:
         page = self.cells[0].page if self.cells else None
         col_label = self.by_col[col][1] if col is not None else ""
-        return Value(fid, value, raw, "inferred", self.table.index, self.row, col, page, None, None,
-                     self.label, col_label, "inferred")
+        return Value(fid, value, raw, Kind.NUMBER, Origin.INFERRED, self.table.index, self.row, col, page,
+                     row_label=self.label, col_label=col_label, label_match="inferred")
 
 
 def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list[_Pending]:
@@ -301,7 +284,8 @@ def _resolve_short_rows(uncertain: list[_Pending], reading: Reading) -> None:
 
 def _known(reading: Reading) -> dict[str, float]:
     """Printed values as the arithmetic counts them: blank and dash as 0."""
-    return {f: (v.value or 0.0) for f, v in reading.values.items() if v.kind in ("number", "blank", "dash")}
+    return {f: (v.value or 0.0) for f, v in reading.values.items()
+            if v.kind in EMPTY_KINDS or (v.kind is Kind.NUMBER and v.origin is Origin.PRINTED)}
 
 
 def _split_run_rows(runs: list[_Pending], reading: Reading) -> None:
@@ -417,7 +401,7 @@ def _read_t2_row(table, r, block, label: Cell, cells, headers, reading) -> None:
 
 def _template(reading: Reading, table: str) -> str | None:
     """The layout of one table, from the fields it printed: 2019, 2021 or None."""
-    return _layout({f for f, v in reading.values.items() if v.kind != "derived"}, table)
+    return _layout({f for f, v in reading.values.items() if v.origin is not Origin.DERIVED}, table)
 
 
 def _layout(field_ids: set[str], table: str) -> str | None:
@@ -438,9 +422,9 @@ def _derive_sums(reading: Reading) -> None:
         parts = [reading.values.get(p) for p in f.sum_of]
         if all(p is None for p in parts):
             continue
-        if any(p is None or p.value is None and p.kind not in ("blank", "dash") for p in parts):
+        if any(p is None or p.value is None and p.kind not in EMPTY_KINDS for p in parts):
             reading.warnings.append(f"{f.id}: not derived, a part is missing or not a number")
             continue
         total = sum(p.value or 0.0 for p in parts)
-        reading.values[f.id] = Value(f.id, total, "", "derived", label_match="derived",
+        reading.values[f.id] = Value(f.id, total, "", Kind.NUMBER, Origin.DERIVED, label_match="derived",
                                      row_label=f.label_zh, col_label="")

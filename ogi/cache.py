@@ -319,7 +319,7 @@ def decode(kind: str, payload: bytes):
     """`encode` undone: only the known dataclasses are built, from their own fields; nothing is called."""
     from ogi.normalize.metadata import Metadata
     from ogi.normalize.report import Report
-    from ogi.normalize.tables import Value
+    from ogi.normalize.value import Value
 
     from .pipeline import Failure
 

@@ -18,11 +18,12 @@ from ogi.identity import identity_columns
 from ogi.normalize.report import Report
 from ogi.normalize.schema import fields
 from ogi.normalize.sections import FOUND_COLUMN, PREAMBLE_COLUMN, SECTION_COLUMNS
+from ogi.normalize.value import COLUMNS as VALUE_FIELDS
+from ogi.normalize.value import Origin
 
 from .sheetsafe import display_path
 
-VALUE_COLUMNS = ["report_id", "source", "field", "value", "raw", "kind", "page", "table", "row", "col",
-                 "row_label", "col_label", "x0", "y0", "x1", "y1", "confidence", "label_match"]
+VALUE_COLUMNS = ["report_id", "source", *VALUE_FIELDS]
 COVERAGE_COLUMNS = ["coverage", "coverage_t2", "coverage_t3", "coverage_t4",
                     "cells_missing_t2", "cells_missing_t3", "cells_missing_t4"]
 REPORT_COLUMNS = ["report_id", "source", "format", "agency", "year", "province", "city", "county", "adcode",
@@ -114,11 +115,11 @@ def values_frame(reports: list[Report]) -> pd.DataFrame:
     for rep in reports:
         source = display_path(rep.source)
         for v in sorted(rep.values.values(), key=lambda v: order.get(v.field, len(order))):
-            bbox = v.bbox or (None, None, None, None)
+            row = [rep.report_id, source, *v.columns()]
             # a number past float's exact range has lost digits: missing, the raw text kept
-            value = v.value if v.value is None or abs(v.value) <= MAX_EXACT_INT else None
-            rows.append([rep.report_id, source, v.field, value, v.raw, v.kind, v.page, v.table, v.row, v.col,
-                         v.row_label, v.col_label, *bbox, v.confidence, v.label_match])
+            if v.value is not None and abs(v.value) > MAX_EXACT_INT:
+                row[VALUE_COLUMNS.index("value")] = None
+            rows.append(row)
     return typed(pd.DataFrame(rows, columns=VALUE_COLUMNS), value_dtypes())
 
 
@@ -131,7 +132,7 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
         row = [rep.report_id, rep.source, rep.format, m.agency, m.year, m.province, m.city, m.county, m.adcode,
                *identity_columns(vars(m)), rep.templates.get("t2"), rep.templates.get("t3"), rep.status,
                *_coverage_cells(rep),
-               sum(v.kind != "derived" for v in rep.values.values()), len(rep.unmapped), "; ".join(rep.warnings)]
+               sum(v.origin is not Origin.DERIVED for v in rep.values.values()), len(rep.unmapped), "; ".join(rep.warnings)]
         row += [_field_value(rep, fid) for fid in field_defs]
         row += [rep.sha256, rep.n_pages, rep.n_tables, " ".join(rep.tables_found),
                 json.dumps(rep.unmapped, ensure_ascii=False) if rep.unmapped else ""]
@@ -162,7 +163,7 @@ def _field_value(rep: Report, fid: str):
     return v.value if v is not None else None
 
 
-# Values are parsed as floats (normalize/values.py), exact for integers up to 2^53; above that a
+# Values are parsed as floats (ogi/extract/printed.py), exact for integers up to 2^53; above that a
 # printed count has lost digits, and no report counts that much: it is left missing, with a warning.
 MAX_EXACT_INT = 2 ** 53
 TOO_LARGE = f"a printed count above {MAX_EXACT_INT} cannot be kept exactly; left missing"

@@ -69,7 +69,7 @@ def _cell(report: Report, fid: str) -> str:
     if v is None:
         return NOT_READ
     shown = v.raw if v.value is None or v.kind in ("dash", "text") else f"{v.value:g}"
-    return f"{shown}{KIND_MARK.get(v.kind, '')}"
+    return f"{shown}{KIND_MARK.get(v.label, '')}"
 
 
 def _pages(report: Report, ids) -> str:

@@ -136,11 +136,12 @@ def _string_literals(path: Path):
 
 
 def test_no_chinese_string_literal_in_extract():
-    """extract/ knows file formats, not the template: every Chinese word it needs is given to it."""
+    """extract/ knows file formats, not the template: every Chinese word it needs is given to it.
+    extract/printed.py alone holds how numbers are printed (units, the words for "none")."""
     import re
     cjk = re.compile(r"[\u3400-\u9fff]")
     found = [f"{path.relative_to(REPO)}:{line}: {text!r}"
-             for path in sorted((REPO / "extract").rglob("*.py"))
+             for path in sorted((REPO / "extract").rglob("*.py")) if path.name != "printed.py"
              for line, text in _string_literals(path) if cjk.search(text)]
     assert found == []
 

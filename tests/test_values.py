@@ -1,7 +1,7 @@
 """Cell text → value and kind: blank, dash, 0 and text stay distinct."""
 import pytest
 
-from ogi.normalize.values import parse_value
+from ogi.extract.printed import parse_value
 
 
 @pytest.mark.parametrize("raw, value, kind", [

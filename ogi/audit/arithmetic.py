@@ -19,7 +19,9 @@ from functools import lru_cache
 from ogi.normalize.rules import equations, residual
 from ogi.normalize.schema import T3_COLUMNS
 
-from .model import Finding, Report, fmt, group_label, short_label
+from ogi.normalize.value import Kind
+
+from .model import Finding, Report, describe, fmt, group_label, short_label
 from .triage import Evaluated, cause, suggest
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def _scope_zh(eq) -> str:
 
 
 def _side(report: Report, terms, show: str) -> str:
-    return " + ".join(f"{short_label(t, show)} {report.cell(t).describe()}" for t in terms)
+    return " + ".join(f"{short_label(t, show)} {describe(report.cell(t))}" for t in terms)
 
 
 def _blank_columns(report: Report, eqs) -> dict[str, list]:
@@ -53,7 +55,7 @@ def _blank_columns(report: Report, eqs) -> dict[str, list]:
         if eq.rule != "R4":
             continue
         cells = [report.cell(t) for t in eq.lhs]
-        if all(c.kind == "blank" for c in cells):
+        if all(c.kind is Kind.BLANK for c in cells):
             out[eq.scope] = cells
     return out
 
@@ -68,7 +70,7 @@ def evaluate(report: Report, blank: dict[str, list] | None = None) -> list[Evalu
         cells = [report.cell(t) for t in eq.terms]
         if all(c.missing for c in cells):
             continue                                  # table not read: R11's business
-        if any(c.kind == "text" for c in cells):
+        if any(c.kind is Kind.TEXT for c in cells):
             log.debug("%s: %s has a text cell; left to R6", report.id, eq.name)
             continue
         values = {c.field: c.as_number for c in cells}

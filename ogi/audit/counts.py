@@ -9,6 +9,7 @@ findings; a `text` cell (anything else) is.
 from __future__ import annotations
 
 from ogi.normalize.schema import fields
+from ogi.normalize.value import Kind, Origin
 
 from .model import Finding, Report, fmt
 from .triage import cause
@@ -30,11 +31,11 @@ def check(report: Report, **_) -> list[Finding]:
     report.checked.append("R6")
     for fid, cell in report.cells.items():
         f = known.get(fid)
-        if f is None or cell.kind in ("derived", "missing", "blank", "dash"):
+        if f is None or cell.origin is Origin.DERIVED or cell.kind in (Kind.MISSING, Kind.BLANK, Kind.DASH):
             continue
         label = f.label_zh
         if cell.value is None:
-            if cell.kind == "text" or cell.raw.strip():
+            if cell.kind is Kind.TEXT or cell.raw.strip():
                 msg = f"R6 {label}：应填数字处印为文字“{cell.raw}”。"
                 severity = "warning"
             else:

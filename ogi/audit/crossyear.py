@@ -17,9 +17,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ogi.normalize.rules import PREVIOUS, Equation, crossyear_equations, field_of
+from ogi.normalize.value import Kind, Value
 
 from .arithmetic import column_zh
-from .model import Cell, Finding, Report, fmt
+from .model import Finding, Report, describe, fmt
 from .triage import cause
 
 _R8_ROWS = {"regulation": "规章", "normative": "行政规范性文件"}
@@ -38,14 +39,14 @@ def applies(eq: Equation, rep: Report, prev: Report) -> bool:
     return layout is None or (layout(rep) == eq.template and layout(prev) == eq.template)
 
 
-def _cell(term: str, rep: Report, prev: Report) -> Cell:
+def _cell(term: str, rep: Report, prev: Report) -> Value:
     return prev.cell(field_of(term)) if term.startswith(PREVIOUS) else rep.cell(term)
 
 
-def _r7(eq: Equation, rep: Report, prev: Report, cells: dict[str, Cell], others) -> Finding:
+def _r7(eq: Equation, rep: Report, prev: Report, cells: dict[str, Value], others) -> Finding:
     this, last = cells[eq.lhs[0]], cells[eq.rhs[0]]
-    msg = (f"R7 “{column_zh(eq.scope)}”列：{rep.year}年“二、上年结转政府信息公开申请数量”为 {this.describe()}，"
-           f"而{prev.year}年报告（{prev.id}）“四、结转下年度继续办理”为 {last.describe()}。")
+    msg = (f"R7 “{column_zh(eq.scope)}”列：{rep.year}年“二、上年结转政府信息公开申请数量”为 {describe(this)}，"
+           f"而{prev.year}年报告（{prev.id}）“四、结转下年度继续办理”为 {describe(last)}。")
     who, reasons = cause(rep, [this, last], others)
     if reasons:
         msg += f"（提取存疑：{'；'.join(reasons)}）"
@@ -53,13 +54,13 @@ def _r7(eq: Equation, rep: Report, prev: Report, cells: dict[str, Cell], others)
                    actual=fmt(this.as_number), check=eq.name, cause=who)
 
 
-def _r8(eq: Equation, rep: Report, prev: Report, cells: dict[str, Cell], others) -> Finding:
+def _r8(eq: Equation, rep: Report, prev: Report, cells: dict[str, Value], others) -> Finding:
     row = eq.scope
     now, before = cells[f"t2.{row}.in_force"], cells[f"{PREVIOUS}t2.{row}.in_force"]
     issued, repealed = cells[f"t2.{row}.issued"], cells[f"t2.{row}.repealed"]
     expected = before.as_number + issued.as_number - repealed.as_number
-    msg = (f"R8 {_R8_ROWS.get(row, row)}：上年现行有效 {before.describe()} + 本年制发 {issued.describe()} − 本年废止 "
-           f"{repealed.describe()} = {fmt(expected)}，而本年现行有效件数为 {now.describe()}"
+    msg = (f"R8 {_R8_ROWS.get(row, row)}：上年现行有效 {describe(before)} + 本年制发 {describe(issued)} − 本年废止 "
+           f"{describe(repealed)} = {fmt(expected)}，而本年现行有效件数为 {describe(now)}"
            f"（修订计入制发、到期失效等情形可能使其合理不等）。")
     who, _ = cause(rep, [now, before, issued, repealed], others)
     return Finding(rep, "R8", msg, [(now, "this_year"), (before, "last_year"), (issued, "term"),
@@ -70,14 +71,14 @@ def _r8(eq: Equation, rep: Report, prev: Report, cells: dict[str, Cell], others)
 _MESSAGES = {"R7": _r7, "R8": _r8}
 
 
-def failing(rep: Report, prev: Report) -> list[tuple[Equation, dict[str, Cell]]]:
+def failing(rep: Report, prev: Report) -> list[tuple[Equation, dict[str, Value]]]:
     """The cross-year equations that apply, were read in both years, and do not hold."""
     out = []
     for eq in _equations():
         if not applies(eq, rep, prev):
             continue
         cells = {t: _cell(t, rep, prev) for t in eq.terms}
-        if any(c.missing or c.kind == "text" for c in cells.values()):
+        if any(c.missing or c.kind is Kind.TEXT for c in cells.values()):
             continue
         rep.checked.append(eq.name)
         lhs = sum(cells[t].as_number for t in eq.lhs)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ogi.normalize.schema import Field, fields, templates
+from ogi.normalize.value import Kind, Origin, Value
 
 from .catalogue import catalogue
 
@@ -28,57 +29,28 @@ FINDING_COLUMNS = ["report_id", "source", "agency", "year", "rule", "severity", 
 _POSITION = ("table", "row", "col", "page")
 
 
-@dataclass
-class Cell:
-    field: str
-    report_id: str
-    value: float | None           # None when not a number
-    raw: str
-    kind: str                     # number, blank, dash, text, derived, inferred, ocr, missing
-    table: int | None = None
-    row: int | None = None
-    col: int | None = None
-    page: int | None = None
-    row_label: str = ""
-    col_label: str = ""
-    confidence: float | None = None
-    label_match: str = ""
+def describe(cell: Value) -> str:
+    """The cell for a message: its printed value, or what it was instead."""
+    if cell.kind is Kind.MISSING:
+        return "未取得"
+    if cell.kind is Kind.BLANK:
+        return "空白"
+    if cell.value is None:
+        return f"“{cell.raw}”"
+    return fmt(cell.value)
 
-    @property
-    def missing(self) -> bool:
-        return self.kind == "missing"
 
-    @property
-    def as_number(self) -> float:
-        """How the template arithmetic counts the cell: blanks, dashes and gaps as 0."""
-        return self.value if self.value is not None else 0.0
-
-    @property
-    def zero_by_convention(self) -> bool:
-        return self.value is None and self.kind in ("blank", "dash", "missing")
-
-    def describe(self) -> str:
-        """The cell for a message: its printed value, or what it was instead."""
-        if self.kind == "missing":
-            return "未取得"
-        if self.kind == "blank":
-            return "空白"
-        if self.kind == "dash":
-            return f"“{self.raw}”"
-        if self.value is None:
-            return f"“{self.raw}”"
-        return fmt(self.value)
-
-    def to_json(self, role: str = "") -> dict:
-        out: dict[str, Any] = {"field": self.field, "report_id": self.report_id, "raw": self.raw,
-                               "value": self.value, "kind": self.kind}
-        for key in _POSITION:
-            v = getattr(self, key)
-            if v is not None:
-                out[key] = v
-        if role:
-            out["role"] = role
-        return out
+def cell_json(cell: Value, role: str = "") -> dict:
+    """A cell as a finding's `cells` column lists it (the values table's kind label)."""
+    out: dict[str, Any] = {"field": cell.field, "report_id": cell.report_id, "raw": cell.raw,
+                           "value": cell.value, "kind": cell.label}
+    for key in _POSITION:
+        v = getattr(cell, key)
+        if v is not None:
+            out[key] = v
+    if role:
+        out["role"] = role
+    return out
 
 
 def fmt(x: float | None) -> str:
@@ -104,7 +76,7 @@ def _int(v) -> int | None:
 class Report:
     id: str
     meta: dict
-    cells: dict[str, Cell] = field(default_factory=dict)
+    cells: dict[str, Value] = field(default_factory=dict)
     checked: list[str] = field(default_factory=list)    # the checks run on it (rule instances)
 
     @property
@@ -131,13 +103,13 @@ class Report:
         v = _clean(self.meta.get(column))
         return None if v is None else str(v)
 
-    def cell(self, fid: str) -> Cell:
+    def cell(self, fid: str) -> Value:
         """The cell of a field; a `missing` placeholder when the report has none."""
         c = self.cells.get(fid)
-        return c if c is not None else Cell(fid, self.id, None, "", "missing")
+        return c if c is not None else Value(fid, None, kind=Kind.MISSING, report_id=self.id, label_match="")
 
     def has_table(self, table: str) -> bool:
-        return any(f.startswith(table + ".") and c.kind != "derived" for f, c in self.cells.items())
+        return any(f.startswith(table + ".") and c.origin is not Origin.DERIVED for f, c in self.cells.items())
 
     def expected_fields(self, table: str) -> list[Field]:
         """The fields this report's layout prints in a table."""
@@ -160,12 +132,12 @@ def _template(v) -> str | None:
     return next((version for version in versions if s.startswith(version)), s)
 
 
-def _cell_from_row(rid: str, r: dict) -> Cell:
+def _cell_from_row(rid: str, r: dict) -> Value:
     value = _clean(r.get("value"))
-    return Cell(
+    kind, origin = Value.parse_label(_clean(r.get("kind")))
+    return Value(
         field=r["field"], report_id=rid, value=None if value is None else float(value),
-        raw="" if _clean(r.get("raw")) is None else str(r.get("raw")),
-        kind=str(_clean(r.get("kind")) or "number"),
+        raw="" if _clean(r.get("raw")) is None else str(r.get("raw")), kind=kind, origin=origin,
         table=_int(r.get("table")), row=_int(r.get("row")), col=_int(r.get("col")), page=_int(r.get("page")),
         row_label=str(_clean(r.get("row_label")) or ""), col_label=str(_clean(r.get("col_label")) or ""),
         confidence=None if _clean(r.get("confidence")) is None else float(r.get("confidence")),
@@ -208,7 +180,7 @@ def build_reports(reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Repo
         for fid in known:
             v = _clean(rep.meta.get(fid))
             if v is not None:
-                rep.cells[fid] = Cell(fid, rep.id, float(v), fmt(float(v)), "number")
+                rep.cells[fid] = Value(fid, float(v), fmt(float(v)), report_id=rep.id, label_match="")
     return out
 
 
@@ -217,7 +189,7 @@ class Finding:
     report: Report
     rule: str
     message: str
-    cells: list[tuple[Cell, str]] = field(default_factory=list)   # (cell, role)
+    cells: list[tuple[Value, str]] = field(default_factory=list)   # (cell, role)
     expected: str = ""
     actual: str = ""
     suggestion: str = ""
@@ -231,7 +203,7 @@ class Finding:
             "year": self.report.year, "rule": self.rule,
             "severity": self.severity or catalogue()[self.rule].severity, "cause": self.cause,
             "message": self.message,
-            "cells": json.dumps([c.to_json(role) for c, role in self.cells], ensure_ascii=False),
+            "cells": json.dumps([cell_json(c, role) for c, role in self.cells], ensure_ascii=False),
             "expected": self.expected, "actual": self.actual, "suggestion": self.suggestion,
             "check": self.check or self.rule,
         }

@@ -14,6 +14,7 @@ import math
 import re
 
 from ogi.normalize.schema import table_titles
+from ogi.normalize.value import Kind
 
 from .model import Finding, Report, fmt, short_label
 from .triage import cause
@@ -48,7 +49,7 @@ def check(report: Report, *, statements: list[dict] | None = None, **_) -> list[
             continue
         seen.add((field, float(number)))
         cells = [report.cell(f) for f in field.split("+")]
-        if any(c.missing or c.kind == "text" for c in cells):
+        if any(c.missing or c.kind is Kind.TEXT for c in cells):
             continue
         report.checked.append(f"R9[{field}]")
         table = sum(c.as_number for c in cells)

@@ -2,8 +2,8 @@
 
 cause — "extraction" when any cell involved has suspect provenance, because
 then the published report may well be right and our reading wrong:
-- kind `inferred` (a value the table's own rules forced, not read);
-- kind `ocr` with confidence < 0.9 (or unknown);
+- origin `inferred` (a value the table's own rules forced, not read);
+- a number of origin `ocr` with confidence < 0.9 (or unknown);
 - label_match `fuzzy` (the row or column label was only approximately matched);
 - a row with missing cells: the cell itself was not read, or its row prints
   fewer cells than the layout has (the seed report's 5-of-7 rows), so the
@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from ogi.normalize.repair import TOLERANCE, Fix, repair_groups
 from ogi.normalize.rules import Equation
 
-from .model import Cell, Report
+from ogi.normalize.value import Kind, Origin, Value
+
+from .model import Report
 
 OCR_CONFIDENCE = 0.9
 
@@ -36,24 +38,24 @@ def row_incomplete(report: Report, fid: str) -> bool:
     expected = [f.id for f in report.expected_fields(table) if _row_of(f.id) == row and not f.sum_of]
     if table == "t2" or len(expected) < 2:
         return False    # table-2 rows are blocks of 1–3 cells; no "row" to be short
-    present = [f for f in expected if f in report.cells and report.cells[f].kind != "missing"]
+    present = [f for f in expected if f in report.cells and not report.cells[f].missing]
     return 0 < len(present) < len(expected)
 
 
-def suspect(report: Report, cell: Cell) -> str | None:
+def suspect(report: Report, cell: Value) -> str | None:
     """Why a cell's reading is doubtful, or None."""
-    if cell.kind == "inferred":
+    if cell.origin is Origin.INFERRED:
         return "推断值"
-    if cell.kind == "ocr" and (cell.confidence is None or cell.confidence < OCR_CONFIDENCE):
+    if cell.kind is Kind.NUMBER and cell.origin is Origin.OCR and (cell.confidence is None or cell.confidence < OCR_CONFIDENCE):
         return "OCR置信度低"
     if cell.label_match == "fuzzy":
         return "标签模糊匹配"
-    if cell.kind != "derived" and cell.report_id == report.id and row_incomplete(report, cell.field):
+    if cell.origin is not Origin.DERIVED and cell.report_id == report.id and row_incomplete(report, cell.field):
         return "该行单元格缺失"     # the cell itself or a neighbour was not read
     return None
 
 
-def cause(report: Report, cells: list[Cell], others: dict[str, Report] | None = None) -> tuple[str, list[str]]:
+def cause(report: Report, cells: list[Value], others: dict[str, Report] | None = None) -> tuple[str, list[str]]:
     """("extraction" | "report", reasons)."""
     reasons = []
     for c in cells:
@@ -76,7 +78,7 @@ class Evaluated:
 
 def suggest(report: Report, evaluated: list[Evaluated]) -> dict[int, tuple[Fix | None, list[Fix]]]:
     """id(Evaluated) of each failed equation → (the fix, all single-cell candidates)."""
-    never = {c.field for c in report.cells.values() if c.kind == "derived"}
+    never = {c.field for c in report.cells.values() if c.origin is Origin.DERIVED}
     groups = repair_groups([ev.eq for ev in evaluated], [ev.residual for ev in evaluated],
                            lambda fid: report.cell(fid).as_number, never)
     return {id(evaluated[i]): (g.fix, g.candidates) for g in groups for i in g.members}

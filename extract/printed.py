@@ -1,4 +1,8 @@
-"""Cell text → value and kind, never coercing one kind into another.
+"""How numbers are printed: cell text → value and kind, never coercing one kind into another.
+
+The one place that says what a printed number, a dash or a blank looks like, for every reader
+and for normalize/ (the only module of extract/ that holds Chinese characters: units and the
+words reports print for "none" — conventions of print, not of the template).
 
 A blank cell, a dash, a 0 and a word are different facts about a report: the
 audit counts blanks as 0 but says so, and a researcher may not. So the
@@ -9,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 
 DASHES = {"-", "--", "—", "——", "–", "―", "/", "／", "\\", "无", "無", "空", "n/a", "na", "×", "x"}
@@ -19,26 +24,41 @@ _SPLIT_DIGITS = re.compile(r"\d\s+\d")
 _UNITS = re.compile(r"(件|条|个|项|次|人次|万元|元)$")
 
 
+class Kind(str, Enum):
+    """What a cell printed (MISSING: nothing was read for the field at all)."""
+    NUMBER = "number"
+    BLANK = "blank"
+    DASH = "dash"
+    TEXT = "text"
+    MISSING = "missing"
+
+    def __str__(self) -> str:        # print as the value, in f-strings, CSV and Arrow alike
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 @dataclass(frozen=True)
 class Parsed:
     value: float | None
-    kind: str          # number, blank, dash, text
+    kind: Kind
 
 
 @lru_cache(maxsize=65536)
 def parse_value(raw: str | None) -> Parsed:
     text = unicodedata.normalize("NFKC", raw or "").replace("\u3000", " ").strip()
     if not text:
-        return Parsed(None, "blank")
+        return Parsed(None, Kind.BLANK)
     text = _NOISE.sub("", text)
     if text.lower() in DASHES:
-        return Parsed(None, "dash")
+        return Parsed(None, Kind.DASH)
     if _SPLIT_DIGITS.search(text):
-        return Parsed(None, "text")  # "1 2" is two numbers or a misread: never fuse them
+        return Parsed(None, Kind.TEXT)  # "1 2" is two numbers or a misread: never fuse them
     compact = _UNITS.sub("", text.replace(" ", ""))
     match = _NUMBER.match(compact)
     if not match:
-        return Parsed(None, "text")
+        return Parsed(None, Kind.TEXT)
     sign, digits, decimals = match.groups()
     value = float(digits.replace(",", "") + (decimals or ""))
-    return Parsed(-value if sign in ("-", "−") else value, "number")
+    return Parsed(-value if sign in ("-", "−") else value, Kind.NUMBER)
