@@ -176,6 +176,10 @@ def read_flat(paragraphs: list[str]) -> FlatReading:
             # the table's header and notes go with it: from its section heading when there is one
             spans[table] = (start if start > 0 else span[0], span[1])
             pos = span[1]
+    for value in reading.values.values():  # no grid: the column is named by the template
+        cols = fields()[value.field].col_paths
+        value.col_label = value.col_label or (cols[0].split("/")[-1] if cols else "")
+        value.row_label = "" if value.row_label == value.field[:2] else value.row_label  # table 4 has no row label
     reading.templates = {"t2": _template(reading, "t2"), "t3": _template(reading, "t3")}
     _derive_sums(reading)
     return FlatReading(reading, _section_paragraphs(text, heads, spans), spans)
