@@ -144,8 +144,9 @@ def _t3_rows(layout: str) -> list[str]:
     return rows
 
 
-def _field(table: str, row: str, col: str) -> str | None:
-    return index(table).by_pair.get((row, col))
+def _t3_fields(row: str) -> list[str | None]:
+    """The fields of a table-3 row, in column order (the columns named as t3.new's are)."""
+    return [index("t3").by_pair.get((row, fields()[f"t3.new.{c}"].col_paths[0])) for c in T3_COLUMNS]
 
 
 # --- the reading ------------------------------------------------------------------------------
@@ -361,13 +362,13 @@ def _read_t3(text: _Text, start: int, end: int, reading: Reading):
     if n < SETTINGS.min_header_labels or not _header_ok(text, "t3", start, found[0][0]):
         return None
     reading.tables_found.append("t3")
-    specs, cells_of, labels_of = [], [], []
+    specs = []
     hits = [(row, hit) for row, hit in zip(rows, found) if hit]
     for k, (row, hit) in enumerate(hits):
         value_start = _after_label(text, hit[1])
         value_end = hits[k + 1][1][0] if k + 1 < len(hits) else min(end, value_start + SETTINGS.max_gap)
         raw, rest = _value_text(text, value_start, value_end, hits[k + 1][0] if k + 1 < len(hits) else None)
-        fids = [_field("t3", row, f"申请人情况/{_col_path(c)}") for c in T3_COLUMNS]
+        fids = _t3_fields(row)
         cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
         specs.append((row, fids, cells))
     for row, hit in zip(rows, found):
@@ -377,13 +378,6 @@ def _read_t3(text: _Text, start: int, end: int, reading: Reading):
     _split("t3", specs, layout, reading)
     last = hits[-1][1][1] if hits else start
     return found[0][0], _after_values(text, last, end)
-
-
-@lru_cache(maxsize=None)
-def _col_path(column: str) -> str:
-    """The header path of a table-3 column (自然人, 法人或其他组织/商业企业 …), from fields.csv."""
-    f = fields()[f"t3.new.{column}"]
-    return f.col_paths[0].split("/", 1)[1]
 
 
 def _header_ok(text: _Text, table: str, start: int, end: int) -> bool:

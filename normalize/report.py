@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from ogi.extract.model import Document
 
-from .flat import is_flat, read_flat
 from .coverage import TableCoverage, coverage, overall
+from .flat import is_flat, read_flat
 from .metadata import Metadata, metadata
 from .narrative import statements
 from .sections import split_sections

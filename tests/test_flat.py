@@ -11,9 +11,9 @@ import random
 from pathlib import Path
 
 import pytest
-
 from ogi.normalize.digits import RunRow, split_runs, splits
 from ogi.normalize.flat import _t2_readings
+
 from ogi.pipeline import read_report
 from tests import generate as g
 from tests.flatten import STYLES, write_flattened
