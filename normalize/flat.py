@@ -6,9 +6,15 @@ so the text is cut by what is certain, the template: its section headings and
 its row labels, in their printed order (data/labels.csv), and the digits
 between two labels are split into the row's cells by the template's
 arithmetic (normalize/digits.py). Spaces, dashes and unit suffixes the text
-keeps are cell boundaries. Table 2 has no sums: a run is split only when the
-column count leaves exactly one reading; otherwise its cells are left missing
-with a warning, never guessed.
+keeps are cell boundaries; a row printed with one space around every cell is
+read whole, an empty cell being an empty piece between two spaces.
+
+A blank cell glued between others leaves no trace. Tables 3 and 4 are split
+on the reading that every cell prints something (crawler copies print their
+zeros); a row with fewer digits than cells shows that blanks hide in the text,
+and then none of that table's runs is split. Table 2 has no sums: a run is
+split only when no other reading fits, blanks included ("000" for three
+columns); otherwise its cells are left missing with a warning, never guessed.
 """
 from __future__ import annotations
 
