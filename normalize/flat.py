@@ -6,9 +6,15 @@ so the text is cut by what is certain, the template: its section headings and
 its row labels, in their printed order (data/labels.csv), and the digits
 between two labels are split into the row's cells by the template's
 arithmetic (normalize/digits.py). Spaces, dashes and unit suffixes the text
-keeps are cell boundaries. Table 2 has no sums: a run is split only when the
-column count leaves exactly one reading; otherwise its cells are left missing
-with a warning, never guessed.
+keeps are cell boundaries; a row printed with one space around every cell is
+read whole, an empty cell being an empty piece between two spaces.
+
+A blank cell glued between others leaves no trace. Tables 3 and 4 are split
+on the reading that every cell prints something (crawler copies print their
+zeros); a row with fewer digits than cells shows that blanks hide in the text,
+and then none of that table's runs is split. Table 2 has no sums: a run is
+split only when no other reading fits, blanks included ("000" for three
+columns); otherwise its cells are left missing with a warning, never guessed.
 """
 from __future__ import annotations
 
@@ -41,9 +47,10 @@ SETTINGS = FlatSettings()
 SECTION_NUMERALS = "一二三四五六"
 VALUE_RUN = re.compile(r"(?:[\d\s,.．，—–\-+−/／]|无(?![\u4e00-\u9fff])|(?<=\d)(?:万元|元|件|条|个|项|次))+")
 TOKEN = re.compile(r"(?P<num>\d[\d,，]*(?:[.．]\d+)?)(?P<unit>万元|元|件|条|个|项|次)?|(?P<dash>——|—|–|-|/|／|无)")
+DASH_CHARS = "—–-/／无"
 THOUSANDS = re.compile(r"^\d{1,3}(?:[,，]\d{3})+$")
 NUMBERING = re.compile(r"^[(]?([一二三四五六七八九十]{1,3}|\d{1,2})[)、.]")
-NOTE = re.compile(r"^[(][^()\d]{2,60}[)]")
+NOTE = re.compile(r"^[(](?=[^()]*[\u4e00-\u9fff])[^()]{2,200}[)]")   # values are never in brackets
 ORDINAL_NOTE = re.compile(r"^[(][一二三四五六七八九十]{1,3}[)]")
 
 
@@ -58,10 +65,7 @@ class _Text:
 
     @classmethod
     def of(cls, text: str) -> "_Text":
-        norm = _PINYIN.sub("", unicodedata.normalize("NFKC", text).translate(_QUOTES))  # 强(qiáng)制
-        simplified = _T2S.convert(norm)
-        if len(simplified) == len(norm):  # positions must stay aligned
-            norm = simplified
+        norm = _simplified(_PINYIN.sub("", unicodedata.normalize("NFKC", text).translate(_QUOTES)))  # 强(qiáng)制
         at = [i for i, c in enumerate(norm) if not c.isspace()]
         return cls(norm, "".join(norm[i] for i in at), at)
 
@@ -75,12 +79,43 @@ class _Text:
         return best
 
     def raw(self, start: int, end: int) -> str:
-        """The normalized text (whitespace kept) between two compact positions."""
-        if start >= end:
+        """The normalized text between two compact positions, with the whitespace around it."""
+        if start > end:
             return ""
-        a = self.at[start]
+        a = self.at[start - 1] + 1 if start > 0 else 0
         b = self.at[end] if end < len(self.at) else len(self.norm)
         return self.norm[a:b]
+
+
+CJK_RUN = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]+")
+
+
+@lru_cache(maxsize=None)
+def _traditional() -> frozenset[str] | None:
+    """Characters OpenCC's t2s would change, or start a phrase it would; None if its tables are not at hand."""
+    _T2S.convert("")  # loads the dictionaries
+    chain = getattr(_T2S, "_dict_chain_data", None)
+    try:
+        mappings = [entry[-1] for group in chain for entry in group]
+    except TypeError:
+        return None
+    chars = {k for m in mappings for k, v in m.items() if len(k) == 1 and v != k}
+    chars |= {k[0] for m in mappings for k, v in m.items() if len(k) > 1 and v != k and not set(k) & chars}
+    return frozenset(chars)
+
+
+def _simplified(text: str) -> str:
+    """Traditional → simplified, run by run of Chinese characters: the whole page through OpenCC
+    costs more than the reading itself, and nearly every run is simplified already."""
+    changing = _traditional()
+
+    def convert(match):
+        run = match.group(0)
+        if changing is not None and changing.isdisjoint(run):
+            return run
+        out = _T2S.convert(run)
+        return out if len(out) == len(run) else run  # positions must stay aligned
+    return CJK_RUN.sub(convert, text)
 
 
 # --- the template's labels ----------------------------------------------------------------
@@ -96,15 +131,15 @@ def _keys(table: str, path: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def _heading_keys() -> dict[str, tuple[str, ...]]:
-    """Numeral → the section heading as it may be printed, numbered (an unnumbered one is too common in prose)."""
+def _heading_keys(numbered: bool = True) -> dict[str, tuple[str, ...]]:
+    """Numeral → the section heading as it may be printed: numbered, or (numbered=False) without its numeral."""
     out: dict[str, set[str]] = {}
     for lab in labels():
         if lab.table != "heading" or lab.canonical_path[:1] not in SECTION_NUMERALS:
             continue
         numeral = lab.canonical_path[0]
         variant = label_key(lab.variant)
-        out.setdefault(numeral, set()).add(numeral + "、" + variant)
+        out.setdefault(numeral, set()).add(numeral + "、" + variant if numbered else variant)
     return {n: tuple(sorted(k, key=len, reverse=True)) for n, k in out.items()}
 
 
@@ -116,8 +151,9 @@ def _t3_rows(layout: str) -> list[str]:
     return rows
 
 
-def _field(table: str, row: str, col: str) -> str | None:
-    return index(table).by_pair.get((row, col))
+def _t3_fields(row: str) -> list[str | None]:
+    """The fields of a table-3 row, in column order (the columns named as t3.new's are)."""
+    return [index("t3").by_pair.get((row, fields()[f"t3.new.{c}"].col_paths[0])) for c in T3_COLUMNS]
 
 
 # --- the reading ------------------------------------------------------------------------------
@@ -148,20 +184,35 @@ def read_flat(paragraphs: list[str]) -> FlatReading:
             # the table's header and notes go with it: from its section heading when there is one
             spans[table] = (start if start > 0 else span[0], span[1])
             pos = span[1]
+    for value in reading.values.values():  # no grid: the column is named by the template
+        cols = fields()[value.field].col_paths
+        value.col_label = value.col_label or (cols[0].split("/")[-1] if cols else "")
+        value.row_label = "" if value.row_label == value.field[:2] else value.row_label  # table 4 has no row label
     reading.templates = {"t2": _template(reading, "t2"), "t3": _template(reading, "t3")}
     _derive_sums(reading)
     return FlatReading(reading, _section_paragraphs(text, heads, spans), spans)
 
 
 def _headings(text: _Text) -> list[tuple[str, int, int]]:
-    """(numeral, compact start, compact end) of the six headings found in order."""
-    out, pos = [], 0
+    """(numeral, compact start, compact end) of the six headings found in order. A heading printed
+    without its numeral is looked for only between the headings found before and after it: such
+    words are common in prose."""
+    found, pos = {}, 0
     for numeral, keys in _heading_keys().items():
         hit = text.find(keys, pos)
         if hit:
-            out.append((numeral, *hit))
+            found[numeral] = hit
             pos = hit[1]
-    return out
+    for k, numeral in enumerate(SECTION_NUMERALS):
+        if numeral in found:
+            continue
+        before = [found[n][1] for n in SECTION_NUMERALS[:k] if n in found]
+        after = [found[n][0] for n in SECTION_NUMERALS[k + 1:] if n in found]
+        if before and after:
+            hit = text.find(_heading_keys(numbered=False).get(numeral, ()), max(before), min(after))
+            if hit:
+                found[numeral] = hit
+    return [(n, *found[n]) for n in SECTION_NUMERALS if n in found]
 
 
 def _table_bounds(heads, size: int) -> dict[str, tuple[int, int]]:
@@ -215,7 +266,7 @@ class _Cells:
 
 def _after_label(text: _Text, end: int) -> int:
     """Skip a label's trailing note: （区分处理的，只计这一情形，不计其他情形）."""
-    rest = text.compact[end:end + 64]
+    rest = text.compact[end:end + 210]
     if ORDINAL_NOTE.match(rest):
         return end
     note = NOTE.match(rest)
@@ -229,15 +280,16 @@ def _numbering_tail(path: str):
     match = NUMBERING.match(leaf)
     if not match:
         return None
-    return re.compile(r"[(]?" + re.escape(match.group(1)) + r"[)、.]\s*$")
+    return re.compile(r"[(]?" + re.escape(match.group(1)) + r"[)、.][ \t]*$")
 
 
 def _value_text(text: _Text, start: int, end: int, next_path: str | None = None) -> tuple[str, str]:
     """(value text, what follows it) between two labels: the numbering of the next label left out."""
-    raw = text.raw(start, end).rstrip()
+    raw = text.raw(start, end)
     tail = _numbering_tail(next_path) if next_path else None
-    if tail:
-        raw = tail.sub("", raw)
+    numbering = tail.search(raw) if tail else None
+    if numbering:
+        raw = raw[:numbering.start()]
     match = VALUE_RUN.match(raw)
     value = match.group(0) if match else ""
     rest = raw[len(value):]
@@ -317,13 +369,13 @@ def _read_t3(text: _Text, start: int, end: int, reading: Reading):
     if n < SETTINGS.min_header_labels or not _header_ok(text, "t3", start, found[0][0]):
         return None
     reading.tables_found.append("t3")
-    specs, cells_of, labels_of = [], [], []
+    specs = []
     hits = [(row, hit) for row, hit in zip(rows, found) if hit]
     for k, (row, hit) in enumerate(hits):
         value_start = _after_label(text, hit[1])
         value_end = hits[k + 1][1][0] if k + 1 < len(hits) else min(end, value_start + SETTINGS.max_gap)
         raw, rest = _value_text(text, value_start, value_end, hits[k + 1][0] if k + 1 < len(hits) else None)
-        fids = [_field("t3", row, f"申请人情况/{_col_path(c)}") for c in T3_COLUMNS]
+        fids = _t3_fields(row)
         cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
         specs.append((row, fids, cells))
     for row, hit in zip(rows, found):
@@ -333,13 +385,6 @@ def _read_t3(text: _Text, start: int, end: int, reading: Reading):
     _split("t3", specs, layout, reading)
     last = hits[-1][1][1] if hits else start
     return found[0][0], _after_values(text, last, end)
-
-
-@lru_cache(maxsize=None)
-def _col_path(column: str) -> str:
-    """The header path of a table-3 column (自然人, 法人或其他组织/商业企业 …), from fields.csv."""
-    f = fields()[f"t3.new.{column}"]
-    return f.col_paths[0].split("/", 1)[1]
 
 
 def _header_ok(text: _Text, table: str, start: int, end: int) -> bool:
@@ -362,6 +407,8 @@ def _read_t4(text: _Text, start: int, end: int, reading: Reading):
     if first_digit is None or not _header_ok(text, "t4", start, start + first_digit.start()):
         return None
     value_start = start + first_digit.start()
+    while value_start > start and text.compact[value_start - 1] in DASH_CHARS:  # a first cell printed as a dash
+        value_start -= 1
     raw, rest = _value_text(text, value_start, min(end, value_start + SETTINGS.max_gap))
     reading.tables_found.append("t4")
     fids = [f.id for f in fields().values() if f.table == "t4"]
@@ -373,45 +420,93 @@ def _read_t4(text: _Text, start: int, end: int, reading: Reading):
 
 
 def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
-    """Place the rows' digits with the template arithmetic; what stays ambiguous is left missing."""
-    runs, kept = [], []
+    """Rows printing one token per cell are read as printed; the other rows' digits are placed
+    with the template arithmetic (the printed rows' values known); what stays ambiguous is left
+    missing."""
+    runs, kept, known = [], [], {}
+    eqs = equations(layout if table == "t3" else None)
     for row, fids, cells in specs:
         label = row.split("/")[-1] or table
-        if cells.bad:
+        spaced = _spaced_cells(cells.raw, fids, eqs)
+        if spaced is not None:  # single spaces between cells, an empty cell between two of them
+            for fid, piece in zip(fids, spaced):
+                if fid:
+                    value = _spaced_value(fid, piece, label)
+                    reading.add(value)
+                    known[fid] = value.value or 0.0
+        elif cells.bad:
             reading.warnings.append(f"{table}: row '{label}': {cells.bad}; its values are left missing")
-            continue
-        if not cells.digits:  # a blank row, or a label found out of place: not told apart here
+        elif not cells.digits:  # a blank row, or a label found out of place: not told apart here
             reading.warnings.append(f"{table}: row '{label}' prints nothing after its label; left missing")
-            continue
-        runs.append(RunRow(fids, cells.digits, frozenset(cells.breaks), frozenset(cells.joins)))
-        kept.append((label, fids, cells))
+        elif cells.n_tokens == len(fids):  # every cell printed between boundaries
+            for fid, (a, b) in zip(fids, _token_spans(cells)):
+                if fid:
+                    reading.add(_cell_value(fid, float(cells.digits[a:b]), cells, a, b, label))
+                    known[fid] = float(cells.digits[a:b])
+        else:
+            runs.append(RunRow(fids, cells.digits, frozenset(cells.breaks), frozenset(cells.joins)))
+            kept.append((label, fids, cells))
     if not runs:
         return
-    result = split_runs(runs, {}, equations(layout if table == "t3" else None))
     if any(not row_splits(run, [], {}) for run in runs):
         # a row too short for its cells: blank cells hide in this text, and a split the equations
-        # accept may have put digits where a blank was. Only cells printed between boundaries stay.
+        # accept may have put digits where a blank was
         reading.warnings.append(f"{table}: a row prints fewer digits than it has cells (blank cells leave no "
-                                f"trace in flattened text); no run of digits is split in this table")
-        result.values.clear()
-    for i, (run, (label, fids, cells)) in enumerate(zip(runs, kept)):
+                                f"trace in flattened text); its runs of digits are not split, their values "
+                                f"are left missing")
+        return
+    result = split_runs(runs, known, eqs)
+    for i, (label, fids, cells) in enumerate(kept):
         placed = [result.values.get(f) if f else None for f in fids]
         if None not in placed:
             for fid, value, (a, b) in zip(fids, placed, _spans(placed)):
                 reading.add(_cell_value(fid, value, cells, a, b, label))
-            continue
-        if not result.values and cells.n_tokens == len(fids):  # every cell printed between boundaries
-            for fid, (a, b) in zip(fids, _token_spans(cells)):
-                if fid:
-                    reading.add(_cell_value(fid, float(cells.digits[a:b]), cells, a, b, label))
             continue
         for fid, value in zip(fids, placed):  # the cells every fitting split agrees on
             if fid and value is not None and not cells.dashes:  # a dash must not come out as 0
                 reading.add(Value(fid, value, cells.digits, Kind.NUMBER, Origin.INFERRED, row_label=label,
                                    label_match="inferred"))
         reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
-                                    f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}; "
-                                    f"its values are left missing")
+                                f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}; "
+                                f"the values it cannot place are left missing")
+
+
+def _spaced_cells(raw: str, fids: list, eqs) -> list[str] | None:
+    """The cells of a row printed with one space between cells, when it has empty ones ("5  0 0 0 0 5"):
+    exactly one piece per column, each empty or one count, and the row's own equations hold."""
+    pieces = _spaced_pieces(raw, len(fids))
+    if pieces is None or "" not in pieces:
+        return None
+    values = {}
+    for fid, piece in zip(fids, pieces):
+        if piece:
+            one = _cells(piece)
+            if one.bad or one.n_tokens != 1 or (len(one.digits) > 1 and one.digits[0] == "0"):
+                return None
+            values[fid] = 0.0 if one.dashes else float(one.digits)
+        else:
+            values[fid] = 0.0
+    local = [eq for eq in eqs if set(eq.terms) <= set(values)]
+    if not local or any(sum(values[f] for f in eq.lhs) != sum(values[f] for f in eq.rhs) for eq in local):
+        return None
+    return pieces
+
+
+def _spaced_pieces(raw: str, n: int) -> list[str] | None:
+    """n pieces of a value text printed with exactly one space around every cell, empty ones included."""
+    if "\n" in raw or not raw.startswith(" ") or not raw.endswith(" ") or len(raw) < 2:
+        return None
+    pieces = raw[1:-1].split(" ")  # the spaces after the label and before the next one are no cells
+    if len(pieces) != n or any(p and parse_value(p).kind not in ("number", "dash") for p in pieces):
+        return None
+    return pieces
+
+
+def _spaced_value(fid: str, piece: str, label: str) -> Value:
+    if not piece:
+        return Value(fid, None, "", "blank", row_label=label)
+    parsed = parse_value(piece)
+    return Value(fid, parsed.value, piece, parsed.kind, row_label=label)
 
 
 def _token_spans(cells: _Cells) -> list[tuple[int, int]]:
@@ -467,6 +562,7 @@ def _read_t2(text: _Text, start: int, end: int, reading: Reading):
         return None
     _, layout, found = best
     reading.tables_found.append("t2")
+    rows = []
     for block in found:
         for k, (row, hit) in enumerate(block["rows"]):
             value_start = _after_label(text, hit[1])
@@ -478,7 +574,16 @@ def _read_t2(text: _Text, start: int, end: int, reading: Reading):
                 reading.warnings.append(f"t2: row '{row.split('/')[-1]}': digits among the text '{rest[:20]}'; "
                                         f"its values are left missing")
                 continue
-            _read_t2_row(row.split("/")[-1], fids, raw, reading)
+            rows.append((row.split("/")[-1], fids, raw))
+    # every row one space between cells: an empty cell shows as an empty piece between two spaces
+    spaced = all(_spaced_pieces(raw, len(fids)) is not None for _, fids, raw in rows)
+    for label, fids, raw in rows:
+        if spaced:
+            for fid, piece in zip(fids, _spaced_pieces(raw, len(fids))):
+                if fid:
+                    reading.add(_spaced_value(fid, piece, label))
+        else:
+            _read_t2_row(label, fids, raw, reading)
     last = found[-1]
     return found[0]["start"], _after_values(text, last["rows"][-1][1][1], end) if last["rows"] else last["start"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from ogi.extract.model import Document
 
-from .flat import is_flat, read_flat
 from .coverage import TableCoverage, coverage, overall
+from .flat import is_flat, read_flat
 from .metadata import Metadata, metadata
 from .narrative import statements
 from .sections import split_sections
@@ -82,17 +82,17 @@ def _add_flat(reading: Reading, paragraphs: list[str]) -> list[str]:
     flat = read_flat(paragraphs)
     if not flat.reading.tables_found:
         return paragraphs
-    for table in flat.reading.tables_found:
-        if table in reading.tables_found:
-            continue
+    added = [t for t in flat.reading.tables_found if t not in reading.tables_found]
+    if not added:
+        return paragraphs
+    for table in added:
         reading.tables_found.append(table)
         for fid, value in flat.reading.values.items():
             if fid.startswith(table + "."):
                 reading.values.setdefault(fid, value)
         reading.warnings += [w for w in flat.reading.warnings if w.startswith(table + ":")]
     reading.tables_found.sort()
-    reading.warnings.append("tables read from flattened text (cells run together): "
-                            + " ".join(flat.reading.tables_found))
+    reading.warnings.append("tables read from flattened text (cells run together): " + " ".join(added))
     reading.templates = {t: _template(reading, t) for t in ("t2", "t3")}
     return flat.paragraphs
 

@@ -133,6 +133,8 @@ def heading_of(paragraph: str) -> tuple[str, int] | None:
     variant without any number. Higher scores win when a section has several
     candidates.
     """
+    if len(paragraph or "") > 4 * _MAX_HEADING_CHARS and len(_SPACE.sub("", paragraph)) > 2 * _MAX_HEADING_CHARS:
+        return None  # body text: not worth OpenCC on a page-long paragraph
     text = _clean(paragraph)
     if not text or len(_SPACE.sub("", text)) > _MAX_HEADING_CHARS:
         return None

@@ -11,9 +11,9 @@ import random
 from pathlib import Path
 
 import pytest
-
 from ogi.normalize.digits import RunRow, split_runs, splits
 from ogi.normalize.flat import _t2_readings
+
 from ogi.pipeline import read_report
 from tests import generate as g
 from tests.flatten import STYLES, write_flattened
@@ -72,11 +72,12 @@ def test_flattened_generated_reports_never_wrong(tmp_path, style):
         assert wrong == [], (path.name, wrong)
         assert all(_row_warned(report, f) for f in missing), (path.name, missing)
         assert (report.meta.agency, report.meta.year) == (truth.agency, truth.year)
-        assert len(report.sections["sections_found"]) >= 5  # a heading variant may go unseen
+        assert report.sections["sections_found"] == "一二三四五六"
+        if style == "spaced":  # one space around every cell: nothing is ambiguous
+            assert missing == [] and report.status == "complete", (path.name, missing)
         cells += len(truth.values)
         missed += len(missing)
-    print(style, missed, cells)
-    assert missed / cells < (0.03 if style == "spaced" else 0.08)
+    assert missed / cells < 0.08  # glued table-2 rows with more than one reading; rare table-4 ties
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -93,6 +94,8 @@ def test_flattened_text_with_blanks_dashes_and_units_never_wrong(tmp_path, style
         assert all(_row_warned(report, f) for f in missing), (path.name, missing)
         if missing:
             assert report.status != "complete"
+        if style == "spaced":  # an empty cell shows as two spaces: read whole, blanks included
+            assert missing == [], (path.name, missing)
 
 
 def test_hidden_blank_in_a_table2_run_is_not_split():

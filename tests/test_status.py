@@ -4,8 +4,8 @@ from pathlib import Path
 
 import docx
 import pandas as pd
-
 from ogi.data import SAMPLES_DIR
+
 from ogi.dataset import reports_frame
 from ogi.pipeline import read_report
 from tests.status_check import incomplete_but_complete
