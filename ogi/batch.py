@@ -129,7 +129,10 @@ def _worker_main(conn, max_memory_mb: int | None) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(max_memory_mb)
-    conn.send("ready")
+    try:
+        conn.send("ready")
+    except (EOFError, OSError):
+        return  # the parent stopped (interrupted) before this worker finished starting
     while True:
         try:
             path = conn.recv()

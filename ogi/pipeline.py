@@ -160,9 +160,14 @@ class BuildOptions:
     timeout: float | None = 120.0           # seconds per document
     max_memory_mb: int | None = None        # address-space limit per worker (RLIMIT_AS)
     force: bool = False                     # ignore the cache: read everything again
+    prune: bool = False                     # allow an empty input to empty a non-empty cache
     scheduler: str | None = None            # dask scheduler address, or "local"
     send_bytes: bool = False                # dask: ship file bytes instead of sharing a path
     progress: bool = False                  # tqdm bar on stderr (only when stderr is a terminal)
+
+
+class InputError(Exception):
+    """The input cannot be what was meant (no files where the cache holds many): nothing was changed."""
 
 
 @dataclass
@@ -194,6 +199,10 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
     start = time.perf_counter()
     sources = list(iter_sources(paths))
     with Cache(Path(out) / CACHE_NAME, fresh=options.force) as cache:  # --force: the old cache is not read
+        if not sources and not options.prune and (held := cache.total()):
+            # an unmounted share or a typo must not wipe a dataset of thousands of reports
+            raise InputError(f"no report files found; the cache in {out} holds {held} documents of an earlier "
+                             "build that would be removed: nothing was changed (use --prune to empty it)")
         todo = list(dict.fromkeys(sources if options.force else cache.stale(sources)))
         stats = BuildStats(sources=len(sources), processed=len(todo), cached=len(set(sources)) - len(todo))
         # stat before reading: a file changed while being read then fails the next run's check
@@ -260,50 +269,28 @@ def cached_results(sources: list[str], out: str | os.PathLike) -> Iterator[tuple
             yield source, _cached_result(cache, source)
 
 
-def write_from_cache(sources: list[str], out: str | os.PathLike, chunk_size: int = CHUNK_REPORTS) -> dict:
-    """Write OUT's dataset files from the cache piece by piece (ogi/output.py); returns the counts.
+def write_from_cache(sources: list[str], out: str | os.PathLike, chunk_size: int = CHUNK_REPORTS,
+                     into: str | os.PathLike | None = None) -> dict:
+    """Write OUT's dataset files (or into `into`, a staging folder) from OUT's cache piece by piece
+    (ogi/output.py); returns the counts.
 
     The same files as `write_dataset(dataset_from_cache(sources, out), out)`, but memory stays
     that of one piece of `chunk_size` reports however many sources there are.
     """
     from .output import write_dataset_chunks
 
-    return write_dataset_chunks(chunks(cached_results(sources, out), chunk_size), out)
+    return write_dataset_chunks(chunks(cached_results(sources, out), chunk_size), into or out)
 
 
 # ---------------------------------------------------------------- skipping an unchanged rewrite
 
-OUTPUT_FILES = ("reports.parquet", "values.parquet", "statements.parquet", "errors.csv", "dataset.xlsx")
-
-
 def outputs_state(sources: list[str], out: str | os.PathLike, flags: str = "") -> str:
-    """A fingerprint of what OUT's files are made from: every source's cache row, the code, the flags."""
+    """A fingerprint of what OUT's files are made from: every source's cache row, the code, the flags
+    (recorded in OUT/manifest.json by ogi/generation.py)."""
     from .cache import CACHE_NAME, Cache
 
     with Cache(Path(out) / CACHE_NAME) as cache:
         return cache.fingerprint(sources, extra=f"{_ogi_code_hash()}|{flags}")
-
-
-def outputs_up_to_date(state: str, out: str | os.PathLike) -> dict | None:
-    """The counts recorded with `state` if OUT's files were last written from exactly that state."""
-    from .cache import CACHE_NAME, Cache
-
-    with Cache(Path(out) / CACHE_NAME) as cache:
-        recorded = cache.get_meta("outputs")
-    if not recorded or recorded.get("state") != state:
-        return None
-    counts = recorded["counts"]
-    # a batch too large for a workbook has none (output.EXCEL_MAX_REPORTS)
-    expected = [name for name in OUTPUT_FILES if not (name == "dataset.xlsx" and counts.get("excel_skipped"))]
-    return counts if all((Path(out) / name).exists() for name in expected) else None
-
-
-def record_outputs(state: str, out: str | os.PathLike, counts: dict) -> None:
-    """Call after every output file is written: the next run with the same state may skip the rewrite."""
-    from .cache import CACHE_NAME, Cache
-
-    with Cache(Path(out) / CACHE_NAME) as cache:
-        cache.set_meta("outputs", {"state": state, "counts": counts})
 
 
 def _ogi_code_hash() -> str:

@@ -437,3 +437,140 @@ def test_hidden_span_inside_an_html_cell_is_not_a_digit(tmp_path):
     truth, path = _html_with(tmp_path, 24, wrapped)
     report = process(str(path))
     assert report.values[holder["fid"]].value == truth.values[holder["fid"]]
+
+
+# ---------------------------------------------------------------- one generation, never stale
+
+def _outputs(out: Path) -> dict[str, str]:
+    """sha256 of every output file in OUT (not the cache, lock or manifest)."""
+    import hashlib
+
+    skip = ("cache.sqlite", ".ogi-build.lock", "manifest.json")
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())
+            if p.is_file() and not p.name.startswith(skip)}
+
+
+def _one_generation(out: Path) -> dict:
+    """OUT's files are exactly those its manifest lists, byte for byte; returns the manifest."""
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {n: i["sha256"] for n, i in manifest["files"].items() if "sha256" in i}
+    assert _outputs(out) == files
+    return manifest
+
+
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".staging"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("generations")
+    src = root / "in"
+    src.mkdir()
+    for seed in (31, 32):
+        g.write_docx(_truth(seed), src / f"r{seed}.docx", rng=random.Random(seed))
+    out = root / "out"
+    env = dict(os.environ, OGI_PIPELINE_VERSION="trust-generations")
+    proc = ogi("build", src, "-o", out, "-j", "1", "-q", env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {"root": root, "src": src, "out": out, "env": env, "manifest": _one_generation(out)}
+
+
+def test_build_of_a_missing_folder_leaves_out_byte_identical(built, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = ogi("build", "/nonexistent", "-o", out, env=built["env"])
+    assert proc.returncode == 2 and "no such file or folder" in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_an_empty_input_never_prunes_the_cache_without_prune(built, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out)
+    before = _outputs(out)
+    empty = tmp_path / "unmounted"
+    empty.mkdir()
+    proc = ogi("build", empty, "-o", out, env=built["env"])
+    assert proc.returncode == 2 and "holds 2 documents" in proc.stderr and "--prune" in proc.stderr
+    assert _outputs(out) == before
+    proc = ogi("build", empty, "-o", out, "--prune", "-q", env=built["env"])
+    assert proc.returncode == 0 and "read 0, failed 0" in proc.stdout
+
+
+def test_a_changed_output_file_is_rewritten_not_trusted(built, tmp_path):
+    """The up-to-date check compares the manifest, not whether the files exist."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out, copy_function=shutil.copy2)
+    stale = pd.read_parquet(out / "reports.parquet").iloc[:1]
+    stale.to_parquet(out / "reports.parquet", index=False)  # what a crash in the write phase left
+    proc = ogi("build", built["src"], "-o", out, "-q", env=built["env"])
+    assert proc.returncode == 0
+    assert len(pd.read_parquet(out / "reports.parquet")) == 2
+    _one_generation(out)
+
+
+def _wait_for(predicate, seconds: float = 120) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def _staged(out: Path, name: str | None = None):
+    def check():
+        staging = out / ".staging"
+        return staging.is_dir() and (any(staging.iterdir()) if name is None else (staging / name).exists())
+    return check
+
+
+INTERRUPTIONS = [
+    ("reading", "SIGTERM"), ("reading", "SIGINT"), ("writing", "SIGTERM"), ("writing", "SIGINT"),
+    ("audit", "SIGTERM"), ("audit", "SIGINT"),
+]
+
+
+@pytest.mark.parametrize("phase, signame", [
+    pytest.param(*case, marks=() if case == ("writing", "SIGTERM") else pytest.mark.slow) for case in INTERRUPTIONS])
+def test_interrupted_build_leaves_the_old_or_the_new_generation(built, tmp_path, phase, signame):
+    import shutil
+    import signal as signals
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out, copy_function=shutil.copy2)
+    src = tmp_path / "in"
+    shutil.copytree(built["src"], src)
+    g.write_docx(_truth(33), src / "r33.docx", rng=random.Random(33))
+    env = dict(built["env"], **({"OGI_TEST_DELAY_S": "5"} if phase == "reading" else {}))
+    proc = subprocess.Popen([sys.executable, "-m", "ogi.cli", "build", str(src), "-o", str(out), "-j", "1", "-q"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    import time
+
+    started = time.monotonic()
+    # reading: each new document takes 5 s more (batch.py's test hook), so 3 s in is mid-read
+    ready = {"reading": lambda: time.monotonic() - started > 3,
+             "writing": _staged(out), "audit": _staged(out, "findings.parquet")}[phase]
+    assert _wait_for(lambda: ready() or proc.poll() is not None), "the build never reached " + phase
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+    proc.send_signal(getattr(signals, signame))
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == {"SIGTERM": 143, "SIGINT": 130}[signame], stderr[-2000:]
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    manifest = _one_generation(out)
+    assert manifest["state"] == built["manifest"]["state"]  # interrupted before the swap: the old one whole
+    proc = ogi("build", src, "-o", out, "-j", "1", "-q", env=built["env"])
+    assert proc.returncode == 0 and "read 3" in proc.stdout
+    assert _leftovers(out) == []
+    assert _one_generation(out)["state"] != built["manifest"]["state"]
