@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Iterable, Iterator
 
+from .sheetsafe import printable
+
 log = logging.getLogger(__name__)
 
 # modules the forkserver imports once, so every (re)started worker begins warm (cpca alone loads
@@ -270,7 +272,7 @@ def run_local(paths: Iterable[str], jobs: int, timeout: float | None = None,
                     failure = Failure(w.path, "timeout", f"stopped after the {timeout:g} s time limit")
                 else:
                     continue
-                log.warning("%s: %s", failure.source, failure.reason)
+                log.warning("%s: %s", printable(failure.source), failure.reason)
                 seconds = time.monotonic() - w.started
                 w.path = None
                 w.stop(kill=True)

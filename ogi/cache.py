@@ -176,17 +176,18 @@ class Cache:
         return {os.fsdecode(path): Entry(size, mtime, sha, version, stage, schema)
                 for path, size, mtime, sha, version, stage, schema in rows}
 
-    def stale(self, sources: Iterable[str]) -> Iterator[str]:
-        """The sources that must be (re)read: new, changed, or made by another pipeline version."""
+    def stale(self, sources: Iterable[str], retry_failed: bool = False) -> Iterator[str]:
+        """The sources that must be (re)read: new, changed, made by another pipeline version, failed
+        for want of time or memory (or, with `retry_failed`, failed at all)."""
         entries = self.entries()
         for source in sources:
-            if not self._is_fresh(source, entries.get(source)):
+            if not self._is_fresh(source, entries.get(source), retry_failed):
                 yield source
 
-    def _is_fresh(self, source: str, entry: Entry | None) -> bool:
+    def _is_fresh(self, source: str, entry: Entry | None, retry_failed: bool = False) -> bool:
         if entry is None or entry.version != self.version or entry.schema != PAYLOAD_SCHEMA:
             return False
-        if entry.stage in RETRIED_STAGES:
+        if entry.stage in RETRIED_STAGES or (retry_failed and entry.stage is not None):
             return False
         stat = Stat.of(source)
         if stat is None:

@@ -100,6 +100,9 @@ def _add_scale_flags(build: argparse.ArgumentParser) -> None:
                             "errors.csv and the worker replaced (default %(default)s; 0 = none)")
     group.add_argument("--force", action="store_true",
                        help="start a new cache (the old one is not read) and read every file again")
+    group.add_argument("--retry-failed", action="store_true",
+                       help="read again every file whose last reading failed (timeouts, memory and crashes "
+                            "are retried anyway)")
     group.add_argument("--prune", action="store_true",
                        help="let an input with no report files empty a non-empty cache (refused otherwise)")
     group.add_argument("--partition", action="store_true",
@@ -138,8 +141,8 @@ def _build_into(args) -> int:
     from .pipeline import BuildOptions, InputError, exclusive, update_cache
 
     options = BuildOptions(jobs=args.jobs, timeout=args.timeout or None, max_memory_mb=args.max_memory or None,
-                           force=args.force, prune=args.prune, scheduler=args.scheduler,
-                           send_bytes=args.send_bytes, progress=not args.quiet)
+                           force=args.force, prune=args.prune, retry_failed=args.retry_failed,
+                           scheduler=args.scheduler, send_bytes=args.send_bytes, progress=not args.quiet)
     with exclusive(args.out):
         remove_leftovers(args.out)
         try:

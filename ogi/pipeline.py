@@ -31,7 +31,7 @@ from ogi.extract.safety import ZIP_ERRORS
 from ogi.normalize.report import Report, normalize
 
 from .dataset import TEXT, Dataset, frames, table_dtypes
-from .sheetsafe import display_path, name_warning
+from .sheetsafe import display_path, name_warning, printable
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ def process(path: str) -> Report | Failure:
         doc = extract.read(path)
     except ExtractError as exc:
         return Failure(path, "read", str(exc))
-    except Exception as exc:  # a reader bug must not stop the batch
-        log.exception("reader failed on %s", path)
+    except Exception as exc:  # a reader bug must not stop the batch; one line, the traceback with -v
+        log.warning("reader failed on %s: %s: %s", printable(path), exc.__class__.__name__, exc,
+                    exc_info=log.isEnabledFor(logging.INFO))
         return Failure(path, "read", f"unexpected {exc.__class__.__name__}: {exc}")
     if note := name_warning(path):  # a GBK file name: read (its agency, its year) as the text it is
         doc.source = display_path(path)
@@ -70,7 +71,8 @@ def process(path: str) -> Report | Failure:
     try:
         report = normalize(doc)
     except Exception as exc:
-        log.exception("normalizer failed on %s", path)
+        log.warning("normalizer failed on %s: %s: %s", printable(path), exc.__class__.__name__, exc,
+                    exc_info=log.isEnabledFor(logging.INFO))
         return Failure(path, "normalize", f"unexpected {exc.__class__.__name__}: {exc}")
     if not report.values:
         return Failure(path, "normalize", "not a report: no statistical tables found (or they are images)"
@@ -192,6 +194,7 @@ class BuildOptions:
     max_memory_mb: int | None = None        # address-space limit per worker (RLIMIT_AS)
     force: bool = False                     # ignore the cache: read everything again
     prune: bool = False                     # allow an empty input to empty a non-empty cache
+    retry_failed: bool = False              # read again the files whose last reading failed
     scheduler: str | None = None            # dask scheduler address, or "local"
     send_bytes: bool = False                # dask: ship file bytes instead of sharing a path
     progress: bool = False                  # tqdm bar on stderr (only when stderr is a terminal)
@@ -235,7 +238,7 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
             # an unmounted share or a typo must not wipe a dataset of thousands of reports
             raise InputError(f"no report files found; the cache in {out} holds {held} documents of an earlier "
                              "build that would be removed: nothing was changed (use --prune to empty it)")
-        todo = list(dict.fromkeys(sources if options.force else cache.stale(sources)))
+        todo = list(dict.fromkeys(sources if options.force else cache.stale(sources, options.retry_failed)))
         for source in links_outside(todo, paths):
             todo.remove(source)
             cache.put(source, Stat.of(source), Failure(source, "read", "a symbolic link to a file outside the "

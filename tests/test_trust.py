@@ -582,3 +582,19 @@ def test_symlinked_file_outside_the_input_is_not_followed(tmp_path):
     outside = errors[errors["source"] == str(src / "published.docx")]
     assert outside["reason"].str.contains("outside the input").tolist() == [True]
     assert "保密单位" not in set(pd.read_parquet(out / "reports.parquet")["agency"])
+
+
+def test_failures_of_the_machine_are_retried_and_content_failures_stay_cached(tmp_path):
+    from ogi.cache import Cache, Stat
+    from ogi.pipeline import Failure
+
+    files = {}
+    for stage in ("timeout", "memory", "crash", "read", "normalize"):
+        path = tmp_path / f"{stage}.docx"
+        path.write_bytes(b"x")
+        files[stage] = str(path)
+    with Cache(tmp_path / "cache.sqlite", version="v") as cache:
+        for stage, path in files.items():
+            cache.put(path, Stat.of(path), Failure(path, stage, "why"))
+        assert set(cache.stale(files.values())) == {files[s] for s in ("timeout", "memory", "crash")}
+        assert set(cache.stale(files.values(), retry_failed=True)) == set(files.values())
