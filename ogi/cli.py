@@ -126,8 +126,14 @@ def _build(args) -> int:
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         print(f"error: {args.out} is a file, not a folder; nothing was written", file=sys.stderr)
         return EXIT_OUTPUT
+    import sqlite3
+
     try:
         return _build_into(args)
+    except sqlite3.Error as exc:  # the cache's disk full or locked read-only
+        print(f"error: cannot write {args.out}/cache.sqlite: {exc}; {args.out} holds its previous complete "
+              "outputs", file=sys.stderr)
+        return EXIT_OUTPUT
     except OSError as exc:  # OUT read-only, full, under a file ...
         print(f"error: cannot write {args.out}: {exc.strerror or exc}"
               f"{'' if not exc.filename else f' ({printable(str(exc.filename))})'}; "

@@ -598,3 +598,16 @@ def test_failures_of_the_machine_are_retried_and_content_failures_stay_cached(tm
             cache.put(path, Stat.of(path), Failure(path, stage, "why"))
         assert set(cache.stale(files.values())) == {files[s] for s in ("timeout", "memory", "crash")}
         assert set(cache.stale(files.values(), retry_failed=True)) == set(files.values())
+
+
+def test_unwritable_out_and_missing_audit_folder_end_in_one_line(tmp_path):
+    from ogi.data import SAMPLES_DIR
+
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    for out in (a_file, a_file / "sub"):
+        proc = ogi("build", SAMPLES_DIR, "-o", out, "-j", "0", "-q")
+        assert proc.returncode == 3 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+    proc = ogi("audit", tmp_path / "missing")
+    assert proc.returncode == 2 and "no dataset" in proc.stderr and "Traceback" not in proc.stderr
