@@ -172,8 +172,8 @@ def test_file_deleted_after_listing(tmp_path, monkeypatch):
     shutil.copyfile(SAMPLES / "gen-2019-basic.docx", tmp_path / "b.docx")
     listed = pipeline.iter_sources
 
-    def list_then_delete(paths):
-        sources = list(listed(paths))
+    def list_then_delete(paths, **options):
+        sources = list(listed(paths, **options))
         os.remove(tmp_path / "b.docx")
         return iter(sources)
 
