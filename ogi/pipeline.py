@@ -1,6 +1,6 @@
 """The pipeline: files → Reports → a Dataset. Each stage is called here, once.
 
-`process(path)` is the unit of work (read, normalize) and never raises: a bad
+`process(path)` (ogi/work.py) is the unit of work (read, normalize) and never raises: a bad
 file becomes an error record naming its stage and a plain reason, and the
 batch goes on. `build` runs it over many files in this process and collects
 the results. `build_incremental` is the same at scale: worker processes or a
@@ -28,10 +28,10 @@ from typing import Iterable, Iterator
 from ogi import extract
 from ogi.extract.model import ExtractError
 from ogi.extract.safety import ZIP_ERRORS
-from ogi.normalize.report import Report, normalize
+from ogi.normalize.report import Report
 
 from .dataset import TEXT, Dataset, frames, table_dtypes
-from .sheetsafe import display_path, name_warning, printable
+from .work import Failure, process, read_report  # noqa: F401 - the pipeline's public names
 
 log = logging.getLogger(__name__)
 
@@ -40,44 +40,6 @@ SKIP_NAMES = (".truth.json", ".DS_Store", "Thumbs.db", "desktop.ini")
 # piece (~0.3 MB per report in frames and Report objects: ~270 MB peak at 250, ~350 MB at 500, the
 # same speed), however large the batch.
 CHUNK_REPORTS = 250
-
-
-@dataclass
-class Failure:
-    source: str
-    stage: str      # read, normalize, dedupe; and from ogi/batch.py: timeout, crash, memory
-    reason: str
-
-
-def read_report(path: str | os.PathLike) -> Report:
-    """One report file → a normalized Report. Raises ExtractError for a bad file."""
-    doc = extract.read(os.fspath(path))
-    return normalize(doc)
-
-
-def process(path: str) -> Report | Failure:
-    """read_report that turns every failure into a Failure record."""
-    try:
-        doc = extract.read(path)
-    except ExtractError as exc:
-        return Failure(path, "read", str(exc))
-    except Exception as exc:  # a reader bug must not stop the batch; one line, the traceback with -v
-        log.warning("reader failed on %s: %s: %s", printable(path), exc.__class__.__name__, exc,
-                    exc_info=log.isEnabledFor(logging.INFO))
-        return Failure(path, "read", f"unexpected {exc.__class__.__name__}: {exc}")
-    if note := name_warning(path):  # a GBK file name: read (its agency, its year) as the text it is
-        doc.source = display_path(path)
-        doc.warnings.append(note)
-    try:
-        report = normalize(doc)
-    except Exception as exc:
-        log.warning("normalizer failed on %s: %s: %s", printable(path), exc.__class__.__name__, exc,
-                    exc_info=log.isEnabledFor(logging.INFO))
-        return Failure(path, "normalize", f"unexpected {exc.__class__.__name__}: {exc}")
-    if not report.values:
-        return Failure(path, "normalize", "not a report: no statistical tables found (or they are images)"
-                       + (f"; pages needing OCR: {doc.pages_needing_ocr}" if doc.pages_needing_ocr else ""))
-    return report
 
 
 def iter_sources(paths: Iterable[str | os.PathLike], skip: Iterable[str | os.PathLike] = ()) -> Iterator[str]:

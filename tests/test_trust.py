@@ -528,13 +528,15 @@ def test_interrupted_build_leaves_the_old_or_the_new_generation(built, tmp_path,
     src = tmp_path / "in"
     shutil.copytree(built["src"], src)
     g.write_docx(_truth(33), src / "r33.docx", rng=random.Random(33))
-    env = dict(built["env"], **({"OGI_TEST_DELAY_S": "5"} if phase == "reading" else {}))
+    from tests import hooks
+
+    env = hooks.env(built["env"], **({"OGI_TEST_DELAY_S": "5"} if phase == "reading" else {}))
     proc = subprocess.Popen([sys.executable, "-m", "ogi.cli", "build", str(src), "-o", str(out), "-j", "1", "-q"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     import time
 
     started = time.monotonic()
-    # reading: each new document takes 5 s more (batch.py's test hook), so 3 s in is mid-read
+    # reading: each new document takes 5 s more (tests/hooks), so 3 s in is mid-read
     ready = {"reading": lambda: time.monotonic() - started > 3,
              "writing": _staged(out), "audit": _staged(out, "findings.parquet")}[phase]
     assert _wait_for(lambda: ready() or proc.poll() is not None), "the build never reached " + phase
@@ -611,3 +613,28 @@ def test_unwritable_out_and_missing_audit_folder_end_in_one_line(tmp_path):
         assert "Traceback" not in proc.stderr
     proc = ogi("audit", tmp_path / "missing")
     assert proc.returncode == 2 and "no dataset" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _hang_on_b(path: str):
+    """A worker that never finishes the document named b (run_local's `worker` injection)."""
+    import time
+
+    from ogi.batch import process_one
+
+    if os.path.basename(path).startswith("b"):
+        time.sleep(3600)
+    return process_one(path)
+
+
+def test_run_local_takes_an_injected_worker_and_stops_a_hanging_one(tmp_path):
+    import shutil
+
+    from ogi.batch import run_local
+    from ogi.data import SAMPLES_DIR
+
+    for name, sample in (("a.docx", "gen-2021-basic.docx"), ("b.docx", "gen-2019-basic.docx")):
+        shutil.copyfile(SAMPLES_DIR / sample, tmp_path / name)
+    done = {os.path.basename(d.source): d.result for d in
+            run_local([str(tmp_path / "a.docx"), str(tmp_path / "b.docx")], 2, timeout=8, worker=_hang_on_b)}
+    assert getattr(done["b.docx"], "stage", None) == "timeout"
+    assert not hasattr(done["a.docx"], "stage")
