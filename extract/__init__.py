@@ -67,7 +67,11 @@ def _read_bytes(path: str, max_bytes: int) -> bytes:
             if info.st_size > max_bytes:
                 raise ExtractError(f"file too large ({info.st_size // 1048576} MB; "
                                    f"the limit is {max_bytes // 1048576} MB)")
-            data = f.read(max_bytes + 1)  # a file growing while read is still capped
+            # what the file holds, not the limit: read(n) reserves n bytes up front, which under a
+            # worker's memory limit failed 40 KB files; a file growing while read is still capped
+            data = f.read(min(info.st_size, max_bytes) + 1)
+            while len(data) <= max_bytes and (more := f.read(min(1 << 20, max_bytes + 1 - len(data)))):
+                data += more
     except OSError as exc:
         raise ExtractError(f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:

@@ -1,4 +1,4 @@
-"""Run `pipeline.process` over many files: local worker processes, or a Dask cluster.
+"""Run `work.process` over many files: local worker processes, or a Dask cluster.
 
 Both runners take an iterable of paths and yield `Done(source, result, seconds)`
 in completion order; the caller stores each result as it comes (the cache), so
@@ -18,11 +18,8 @@ Dask runner. The same `process` through dask.distributed (Client.submit and
 as_completed), with a bounded number of tasks in flight so that a huge batch
 does not hold every future, or every file's bytes with --send-bytes.
 
-Test hooks (read in the worker, for tests/test_scale.py only):
-    OGI_TEST_HANG_ON=<substring>   a document whose path contains it sleeps forever
-    OGI_TEST_CRASH_ON=<substring>  the worker dies (os._exit) on such a document
-    OGI_TEST_HOG_ON=<substring>    the worker allocates memory until MemoryError
-    OGI_TEST_DELAY_S=<seconds>     every document takes this much longer (to kill a batch half way)
+Tests give `run_local`/`run_inline` their own `worker` (or wrap `process_one` in the
+workers: tests/hooks) to make documents hang, crash or hog memory.
 """
 from __future__ import annotations
 
@@ -37,44 +34,22 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Iterable, Iterator
 
+from .sheetsafe import printable
+from .work import Done, Failure, process
+
 log = logging.getLogger(__name__)
 
 # modules the forkserver imports once, so every (re)started worker begins warm (cpca alone loads
 # its region tables on import: 0.4 s); a module missing here is skipped by the forkserver
 PRELOAD = ["docx", "cpca", "opencc", "ogi.extract", "ogi.extract.docx", "ogi.extract.pdf", "ogi.extract.html", "ogi.normalize.report",
-           "ogi.normalize.sections", "ogi.normalize.narrative", "ogi.pipeline"]
-
-
-@dataclass
-class Done:
-    source: str
-    result: object          # pipeline.Report or pipeline.Failure
-    seconds: float
+           "ogi.normalize.sections", "ogi.normalize.narrative", "ogi.work", "ogi.pipeline"]
 
 
 # ---------------------------------------------------------------- inside a worker
 
-def _test_hooks(path: str) -> None:
-    """Pathological behaviour on demand, for the tests of the limits (see module docstring)."""
-    if delay := os.environ.get("OGI_TEST_DELAY_S"):
-        time.sleep(float(delay))
-    if (s := os.environ.get("OGI_TEST_HANG_ON")) and s in path:
-        while True:
-            time.sleep(3600)
-    if (s := os.environ.get("OGI_TEST_CRASH_ON")) and s in path:
-        os._exit(70)
-    if (s := os.environ.get("OGI_TEST_HOG_ON")) and s in path:
-        hog = []
-        while True:
-            hog.append(bytearray(64 << 20))
-
-
 def process_one(path: str):
-    """`pipeline.process` plus the test hooks and a MemoryError turned into a Failure."""
-    from .pipeline import Failure, process
-
+    """`work.process` with a MemoryError turned into a Failure."""
     try:
-        _test_hooks(path)
         result = process(path)
     except MemoryError:
         return Failure(path, "memory", "out of memory (worker memory limit)")
@@ -123,13 +98,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(conn, max_memory_mb: int | None) -> None:
-    from .pipeline import Failure
-
+def _worker_main(conn, max_memory_mb: int | None, worker=None) -> None:
+    worker = worker or process_one  # looked up here, so a test's wrapper in this process applies
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(max_memory_mb)
-    conn.send("ready")
+    try:
+        conn.send("ready")
+    except (EOFError, OSError):
+        return  # the parent stopped (interrupted) before this worker finished starting
     while True:
         try:
             path = conn.recv()
@@ -138,7 +115,7 @@ def _worker_main(conn, max_memory_mb: int | None) -> None:
         if path is None:
             return
         start = time.perf_counter()
-        result = process_one(path)
+        result = worker(path)
         seconds = time.perf_counter() - start
         try:
             conn.send((result, seconds))
@@ -160,9 +137,9 @@ class WorkerStartError(RuntimeError):
 class _Worker:
     STARTUP_SECONDS = 120  # imports on a loaded machine; far above the ~1 s they take
 
-    def __init__(self, ctx, max_memory_mb: int | None):
+    def __init__(self, ctx, max_memory_mb: int | None, worker=None):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, max_memory_mb), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, max_memory_mb, worker), daemon=True)
         self.process.start()
         child.close()
         self.path: str | None = None
@@ -223,17 +200,21 @@ def _context(preload: bool = True):
 
 
 def run_local(paths: Iterable[str], jobs: int, timeout: float | None = None,
-              max_memory_mb: int | None = None) -> Iterator[Done]:
+              max_memory_mb: int | None = None, worker=None) -> Iterator[Done]:
     """Process `paths` on `jobs` worker processes; yields results as they complete.
 
-    Workers come from a forkserver, which imports the caller's __main__ module:
+    `worker(path)` is what each worker process runs per document (tests give one that hangs,
+    crashes or hogs memory); it must be importable by name, as the forkserver's children get it
+    pickled. Workers come from a forkserver, which imports the caller's __main__ module:
     a script calling this needs the usual `if __name__ == "__main__":` guard.
     """
-    from .pipeline import Failure
-
     ctx = _context()
     queue = deque(paths)
-    workers = [_Worker(ctx, max_memory_mb) for _ in range(max(1, min(jobs, len(queue))))]
+
+    def new_worker():
+        return _Worker(ctx, max_memory_mb, worker)
+
+    workers = [new_worker() for _ in range(max(1, min(jobs, len(queue))))]
     try:
         while queue or any(w.path for w in workers):
             for i, w in enumerate(workers):
@@ -243,7 +224,7 @@ def run_local(paths: Iterable[str], jobs: int, timeout: float | None = None,
                     except OSError:  # it died while idle (killed from outside): replace it, retry next loop
                         w.path = None
                         w.stop(kill=True)
-                        workers[i] = _Worker(ctx, max_memory_mb)
+                        workers[i] = new_worker()
                         continue
                     queue.popleft()
             busy = [w for w in workers if w.path]
@@ -261,17 +242,17 @@ def run_local(paths: Iterable[str], jobs: int, timeout: float | None = None,
                         yield done
                         if getattr(done.result, "stage", None) == "memory":
                             w.stop(kill=True)  # it exits by itself after a MemoryError
-                            workers[i] = _Worker(ctx, max_memory_mb)
+                            workers[i] = new_worker()
                         continue
                 elif timeout and time.monotonic() - w.started > timeout:
                     failure = Failure(w.path, "timeout", f"stopped after the {timeout:g} s time limit")
                 else:
                     continue
-                log.warning("%s: %s", failure.source, failure.reason)
+                log.warning("%s: %s", printable(failure.source), failure.reason)
                 seconds = time.monotonic() - w.started
                 w.path = None
                 w.stop(kill=True)
-                workers[i] = _Worker(ctx, max_memory_mb)
+                workers[i] = new_worker()
                 yield Done(failure.source, failure, seconds)
     finally:
         for w in workers:
@@ -299,11 +280,12 @@ def _death_reason(w: _Worker) -> str:
     return f"worker process died (exit code {code})"
 
 
-def run_inline(paths: Iterable[str]) -> Iterator[Done]:
+def run_inline(paths: Iterable[str], worker=None) -> Iterator[Done]:
     """-j 0: in this process, no isolation and no time limit (for debugging with pdb)."""
+    worker = worker or process_one
     for path in paths:
         start = time.perf_counter()
-        result = process_one(path)
+        result = worker(path)
         yield Done(path, result, time.perf_counter() - start)
 
 
@@ -353,8 +335,6 @@ def run_dask(paths: Iterable[str], scheduler: str, send_bytes: bool = False, tim
         from dask.distributed import Client, LocalCluster, as_completed
     except ModuleNotFoundError:
         raise WorkerStartError("--scheduler needs dask.distributed: pip install 'ogi[dask]'") from None
-
-    from .pipeline import Failure
 
     cluster = None
     if scheduler == "local":
@@ -410,8 +390,6 @@ def _next_batch(ac, timeout: float | None) -> list:
 
 
 def _dask_done(future, source: str, started: float) -> Done:
-    from .pipeline import Failure
-
     try:
         result, seconds = future.result()
     except Exception as exc:  # KilledWorker, a lost worker, an unpicklable result
@@ -421,8 +399,6 @@ def _dask_done(future, source: str, started: float) -> Done:
 
 def _expire(client, flight: dict, timeout: float | None) -> Iterator[Done]:
     """Cancel tasks past the time limit and restart the workers stuck in them."""
-    from .pipeline import Failure
-
     if not timeout:
         return
     now = time.monotonic()

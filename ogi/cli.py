@@ -6,20 +6,36 @@
     ogi show FILE               print one report as the pipeline read it
     ogi review OUT …            record decisions on findings (reviews.csv); --serve opens the page to decide there
     ogi notice OUT              write one 整改通知 (.docx) per agency with findings
+
+Exit codes (README, "Guarantees"): 0 done; 1 every file failed; 2 the input or the command is
+wrong (a missing path, an empty input that would empty the cache, workers that cannot start);
+3 OUT cannot be written (a file, read-only, disk full); 130 interrupted (SIGINT), 143 terminated
+(SIGTERM). On 2, 3, 130 and 143 OUT holds exactly the previous complete generation (or, if the
+interruption came after the swap, the new one): one line on stderr says which.
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 
 from . import __version__
 
+EXIT_OK, EXIT_ALL_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 3, 130, 143
 DEFAULT_MAX_MEMORY_MB = 4096  # a decompression bomb the file checks cannot see stops here, not at the machine's end
 PARTITION_ABOVE = 5000  # reports; keep in step with pipeline.PARTITION_ABOVE (not imported: keeps --help fast)
 START = time.perf_counter()
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that it ends like Ctrl-C: cleanly, in one line."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if not args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
-    return args.run(args)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_SIGINT
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return EXIT_SIGTERM
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,7 +124,13 @@ def _add_scale_flags(build: argparse.ArgumentParser) -> None:
     group.add_argument("--max-memory", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                        help="address-space limit per worker process; a document that needs more is listed in "
                             "errors.csv and the worker replaced (default %(default)s; 0 = none)")
-    group.add_argument("--force", action="store_true", help="ignore the cache and read every file again")
+    group.add_argument("--force", action="store_true",
+                       help="start a new cache (the old one is not read) and read every file again")
+    group.add_argument("--retry-failed", action="store_true",
+                       help="read again every file whose last reading failed (timeouts, memory and crashes "
+                            "are retried anyway)")
+    group.add_argument("--prune", action="store_true",
+                       help="let an input with no report files empty a non-empty cache (refused otherwise)")
     group.add_argument("--partition", action="store_true",
                        help="also write OUT/values_by_year/year=…/province=…/*.parquet (automatic above "
                             f"{PARTITION_ABOVE} reports)")
@@ -112,55 +142,101 @@ def _add_scale_flags(build: argparse.ArgumentParser) -> None:
 
 
 def _build(args) -> int:
+    from .sheetsafe import printable
+
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:  # a typo: OUT is not even opened
+        print(f"error: no such file or folder: {', '.join(map(printable, missing))}; {args.out} was not changed",
+              file=sys.stderr)
+        return EXIT_INPUT
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        print(f"error: {args.out} is a file, not a folder; nothing was written", file=sys.stderr)
+        return EXIT_OUTPUT
+    import sqlite3
+
+    try:
+        return _build_into(args)
+    except sqlite3.Error as exc:  # the cache's disk full or locked read-only
+        print(f"error: cannot write {args.out}/cache.sqlite: {exc}; {args.out} holds its previous complete "
+              "outputs", file=sys.stderr)
+        return EXIT_OUTPUT
+    except OSError as exc:  # OUT read-only, full, under a file ...
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}"
+              f"{'' if not exc.filename else f' ({printable(str(exc.filename))})'}; "
+              f"{args.out} holds its previous complete outputs", file=sys.stderr)
+        return EXIT_OUTPUT
+
+
+def _build_into(args) -> int:
     from .batch import WorkerStartError
-    from .pipeline import BuildOptions, exclusive, update_cache
+    from .generation import remove_leftovers
+    from .pipeline import BuildOptions, InputError, exclusive, update_cache
 
     options = BuildOptions(jobs=args.jobs, timeout=args.timeout or None, max_memory_mb=args.max_memory or None,
-                           force=args.force, scheduler=args.scheduler, send_bytes=args.send_bytes,
-                           progress=not args.quiet)
+                           force=args.force, prune=args.prune, retry_failed=args.retry_failed,
+                           scheduler=args.scheduler, send_bytes=args.send_bytes, progress=not args.quiet)
     with exclusive(args.out):
+        remove_leftovers(args.out)
         try:
             sources, stats = update_cache(args.paths, args.out, options)
-        except KeyboardInterrupt:
-            print(f"interrupted: the documents finished so far are kept in {args.out}/cache.sqlite; "
-                  "run the same command again to go on", file=sys.stderr)
-            return 130
-        except WorkerStartError as exc:
+        except (KeyboardInterrupt, Terminated) as exc:
+            print(f"{_stopped(exc)} while reading: {args.out} holds its previous complete outputs; the documents "
+                  "read so far are kept in its cache: run the same command again to go on", file=sys.stderr)
+            return _stop_code(exc)
+        except (WorkerStartError, InputError) as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
-        counts, errors = _write_outputs(args, sources)
+            return EXIT_INPUT
+        try:
+            counts, errors = _write_outputs(args, sources)
+        except (KeyboardInterrupt, Terminated) as exc:
+            print(f"{_stopped(exc)} while writing: {args.out} holds its previous complete outputs "
+                  "(the documents read are cached): run the same command again", file=sys.stderr)
+            return _stop_code(exc)
     if not args.quiet:
         _print_errors(errors, args.out)
     print(_summary(counts, stats, args.out))
-    return 0 if counts["read"] or not counts["failed"] else 1
+    return EXIT_OK if counts["read"] or not counts["failed"] else EXIT_ALL_FAILED
+
+
+def _stopped(exc: BaseException) -> str:
+    return "terminated" if isinstance(exc, Terminated) else "interrupted"
+
+
+def _stop_code(exc: BaseException) -> int:
+    return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
 
 
 def _write_outputs(args, sources: list[str]):
     """The dataset files in OUT, rewritten only when something they are made from changed.
 
-    Everything is written from the cache or from OUT's own files, a piece at a time or a few
-    columns at a time: the Dataset is never held whole, so memory does not grow with the batch.
+    Everything is written from the cache or from the staging folder's own files, a piece at a
+    time or a few columns at a time: the Dataset is never held whole, so memory does not grow
+    with the batch. The new files replace the old ones together (ogi/generation.py).
     """
     import pandas as pd
 
-    from .pipeline import (PARTITION_ABOVE, outputs_state, outputs_up_to_date, record_outputs,
-                           write_from_cache, write_partitioned_from_files)
+    from .generation import is_current, staging, swap_in
+    from .pipeline import PARTITION_ABOVE, outputs_state, write_from_cache, write_partitioned_from_files
 
     state = outputs_state(sources, args.out, flags=f"partition={args.partition}")
-    counts = outputs_up_to_date(state, args.out)
+    counts = is_current(args.out, state)
     if counts is None:
-        counts = write_from_cache(sources, args.out)
-        if args.partition or counts["read"] > PARTITION_ABOVE:
-            write_partitioned_from_files(args.out)
-        # Everything written from the dataset comes before record_outputs, which lets an unchanged
-        # rerun skip this whole block.
-        if counts["read"]:
-            from .audit import audit_dir
-            from .research import write_research_outputs
+        folder = staging(args.out)
+        try:
+            counts = write_from_cache(sources, args.out, into=folder)
+            if args.partition or counts["read"] > PARTITION_ABOVE:
+                write_partitioned_from_files(folder)
+            if counts["read"]:
+                from .audit import audit_dir
+                from .research import write_research_outputs
 
-            counts["findings"] = len(audit_dir(args.out))
-            write_research_outputs(args.out, _research_input(args.out))
-        record_outputs(state, args.out, counts)
+                counts["findings"] = len(audit_dir(folder, reviews_dir=args.out))
+                write_research_outputs(folder, _research_input(folder))
+            swap_in(folder, args.out, state, counts)
+        finally:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
     else:
         from .review import refresh
 
@@ -170,7 +246,7 @@ def _write_outputs(args, sources: list[str]):
 
         print(f"note: dataset.xlsx not written: {counts['read']} reports is more than {EXCEL_MAX_REPORTS} "
               "(see reports.csv / reports.parquet)")
-    return counts, pd.read_csv(os.path.join(args.out, "errors.csv"), encoding="utf-8-sig")
+    return counts, pd.read_csv(os.path.join(args.out, "errors.csv"), encoding="utf-8-sig", keep_default_na=False)
 
 
 def _research_input(out: str):
@@ -198,6 +274,11 @@ def _research_input(out: str):
 def _audit(args) -> int:
     from .audit import audit_dir
 
+    for folder in filter(None, (args.out, args.previous)):
+        if not os.path.isfile(os.path.join(folder, "reports.parquet")):
+            print(f"error: {folder} holds no dataset written by ogi build (no reports.parquet)", file=sys.stderr)
+            return EXIT_INPUT
+
     findings = audit_dir(args.out, args.previous)
     by_severity = findings["severity"].value_counts().to_dict() if len(findings) else {}
     print(f"findings {len(findings)} ({', '.join(f'{k} {v}' for k, v in sorted(by_severity.items())) or 'none'})"
@@ -206,8 +287,10 @@ def _audit(args) -> int:
 
 
 def _print_errors(errors, out: str, limit: int = 20) -> None:
-    for _, err in errors.head(limit).iterrows():
-        print(f"error: {err['source']}: {err['stage']}: {err['reason']}", file=sys.stderr)
+    from .sheetsafe import printable
+
+    for _, err in errors.head(limit).iterrows():  # escaped: a newline in a file name cannot forge a line
+        print(f"error: {printable(err['source'])}: {err['stage']}: {printable(err['reason'])}", file=sys.stderr)
     if len(errors) > limit:
         print(f"... and {len(errors) - limit} more errors in {os.path.join(out, 'errors.csv')}", file=sys.stderr)
 
@@ -226,9 +309,11 @@ def _show(args) -> int:
     from .pipeline import Failure, process
     from .show import render
 
+    from .sheetsafe import printable
+
     result = process(args.file)
     if isinstance(result, Failure):
-        print(f"error: {result.source}: {result.stage}: {result.reason}", file=sys.stderr)
+        print(f"error: {printable(result.source)}: {result.stage}: {printable(result.reason)}", file=sys.stderr)
         return 1
     print(render(result))
     return 0

@@ -1,6 +1,6 @@
 """The pipeline: files → Reports → a Dataset. Each stage is called here, once.
 
-`process(path)` is the unit of work (read, normalize) and never raises: a bad
+`process(path)` (ogi/work.py) is the unit of work (read, normalize) and never raises: a bad
 file becomes an error record naming its stage and a plain reason, and the
 batch goes on. `build` runs it over many files in this process and collects
 the results. `build_incremental` is the same at scale: worker processes or a
@@ -28,11 +28,10 @@ from typing import Iterable, Iterator
 from ogi import extract
 from ogi.extract.model import ExtractError
 from ogi.extract.safety import ZIP_ERRORS
-from ogi.normalize.anchors import page_anchors
-from ogi.normalize.report import Report, normalize
+from ogi.normalize.report import Report
 
 from .dataset import TEXT, Dataset, frames, table_dtypes
-from .sheetsafe import display_path, name_warning
+from .work import Failure, process, read_report  # noqa: F401 - the pipeline's public names
 
 log = logging.getLogger(__name__)
 
@@ -43,54 +42,49 @@ SKIP_NAMES = (".truth.json", ".DS_Store", "Thumbs.db", "desktop.ini")
 CHUNK_REPORTS = 250
 
 
-@dataclass
-class Failure:
-    source: str
-    stage: str      # read, normalize, dedupe; and from ogi/batch.py: timeout, crash, memory
-    reason: str
+def iter_sources(paths: Iterable[str | os.PathLike], skip: Iterable[str | os.PathLike] = ()) -> Iterator[str]:
+    """Files named, and files under folders named (recursively, in a stable order).
 
-
-def read_report(path: str | os.PathLike) -> Report:
-    """One report file → a normalized Report. Raises ExtractError for a bad file."""
-    doc = extract.read(os.fspath(path), anchors=page_anchors())
-    return normalize(doc)
-
-
-def process(path: str) -> Report | Failure:
-    """read_report that turns every failure into a Failure record."""
-    try:
-        doc = extract.read(path, anchors=page_anchors())
-    except ExtractError as exc:
-        return Failure(path, "read", str(exc))
-    except Exception as exc:  # a reader bug must not stop the batch
-        log.exception("reader failed on %s", path)
-        return Failure(path, "read", f"unexpected {exc.__class__.__name__}: {exc}")
-    if note := name_warning(path):  # a GBK file name: read (its agency, its year) as the text it is
-        doc.source = display_path(path)
-        doc.warnings.append(note)
-    try:
-        report = normalize(doc)
-    except Exception as exc:
-        log.exception("normalizer failed on %s", path)
-        return Failure(path, "normalize", f"unexpected {exc.__class__.__name__}: {exc}")
-    if not report.values:
-        return Failure(path, "normalize", "not a report: no statistical tables found (or they are images)"
-                       + (f"; pages needing OCR: {doc.pages_needing_ocr}" if doc.pages_needing_ocr else ""))
-    return report
-
-
-def iter_sources(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
-    """Files named, and files under folders named (recursively, in a stable order)."""
+    Folders in `skip` (OUT) and any folder ogi wrote (it holds an ogi manifest.json) are not
+    walked: an OUT inside the input is never read as reports."""
+    skipped = {os.path.realpath(p) for p in skip}
     for path in paths:
         path = os.fspath(path)
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path, followlinks=False):
+                if os.path.realpath(root) in skipped or _is_ogi_output(root):
+                    dirs[:] = []
+                    continue
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith(".") and not name.endswith(SKIP_NAMES):
                         yield os.path.join(root, name)
         else:
             yield path
+
+
+def _is_ogi_output(folder: str) -> bool:
+    from .generation import read_manifest
+
+    if not os.path.isfile(os.path.join(folder, "manifest.json")):
+        return False
+    manifest = read_manifest(folder)
+    return isinstance(manifest, dict) and "state" in manifest and "files" in manifest
+
+
+def links_outside(sources: Iterable[str], paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Sources found in the given folders that are symbolic links to files outside all of them
+    (a private report, /etc/shadow): not to be followed. Files named directly are the user's choice."""
+    named = {os.fspath(p) for p in paths}
+    roots = [os.path.join(os.path.realpath(p), "") for p in named if os.path.isdir(p)]
+    outside = []
+    for source in sources:
+        if source in named or not os.path.islink(source):
+            continue
+        target = os.path.realpath(source)
+        if not any(target.startswith(root) for root in roots):
+            outside.append(source)
+    return outside
 
 
 def build(paths: Iterable[str | os.PathLike]) -> Dataset:
@@ -161,9 +155,15 @@ class BuildOptions:
     timeout: float | None = 120.0           # seconds per document
     max_memory_mb: int | None = None        # address-space limit per worker (RLIMIT_AS)
     force: bool = False                     # ignore the cache: read everything again
+    prune: bool = False                     # allow an empty input to empty a non-empty cache
+    retry_failed: bool = False              # read again the files whose last reading failed
     scheduler: str | None = None            # dask scheduler address, or "local"
     send_bytes: bool = False                # dask: ship file bytes instead of sharing a path
     progress: bool = False                  # tqdm bar on stderr (only when stderr is a terminal)
+
+
+class InputError(Exception):
+    """The input cannot be what was meant (no files where the cache holds many): nothing was changed."""
 
 
 @dataclass
@@ -193,9 +193,18 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
 
     options = options or BuildOptions()
     start = time.perf_counter()
-    sources = list(iter_sources(paths))
+    paths = list(paths)
+    sources = list(iter_sources(paths, skip=[out]))
     with Cache(Path(out) / CACHE_NAME, fresh=options.force) as cache:  # --force: the old cache is not read
-        todo = list(dict.fromkeys(sources if options.force else cache.stale(sources)))
+        if not sources and not options.prune and (held := cache.total()):
+            # an unmounted share or a typo must not wipe a dataset of thousands of reports
+            raise InputError(f"no report files found; the cache in {out} holds {held} documents of an earlier "
+                             "build that would be removed: nothing was changed (use --prune to empty it)")
+        todo = list(dict.fromkeys(sources if options.force else cache.stale(sources, options.retry_failed)))
+        for source in links_outside(todo, paths):
+            todo.remove(source)
+            cache.put(source, Stat.of(source), Failure(source, "read", "a symbolic link to a file outside the "
+                                                       "input folders; not followed"))
         stats = BuildStats(sources=len(sources), processed=len(todo), cached=len(set(sources)) - len(todo))
         # stat before reading: a file changed while being read then fails the next run's check
         stat_before = {source: Stat.of(source) for source in todo}
@@ -261,50 +270,28 @@ def cached_results(sources: list[str], out: str | os.PathLike) -> Iterator[tuple
             yield source, _cached_result(cache, source)
 
 
-def write_from_cache(sources: list[str], out: str | os.PathLike, chunk_size: int = CHUNK_REPORTS) -> dict:
-    """Write OUT's dataset files from the cache piece by piece (ogi/output.py); returns the counts.
+def write_from_cache(sources: list[str], out: str | os.PathLike, chunk_size: int = CHUNK_REPORTS,
+                     into: str | os.PathLike | None = None) -> dict:
+    """Write OUT's dataset files (or into `into`, a staging folder) from OUT's cache piece by piece
+    (ogi/output.py); returns the counts.
 
     The same files as `write_dataset(dataset_from_cache(sources, out), out)`, but memory stays
     that of one piece of `chunk_size` reports however many sources there are.
     """
     from .output import write_dataset_chunks
 
-    return write_dataset_chunks(chunks(cached_results(sources, out), chunk_size), out)
+    return write_dataset_chunks(chunks(cached_results(sources, out), chunk_size), into or out)
 
 
 # ---------------------------------------------------------------- skipping an unchanged rewrite
 
-OUTPUT_FILES = ("reports.parquet", "values.parquet", "statements.parquet", "errors.csv", "dataset.xlsx")
-
-
 def outputs_state(sources: list[str], out: str | os.PathLike, flags: str = "") -> str:
-    """A fingerprint of what OUT's files are made from: every source's cache row, the code, the flags."""
+    """A fingerprint of what OUT's files are made from: every source's cache row, the code, the flags
+    (recorded in OUT/manifest.json by ogi/generation.py)."""
     from .cache import CACHE_NAME, Cache
 
     with Cache(Path(out) / CACHE_NAME) as cache:
         return cache.fingerprint(sources, extra=f"{_ogi_code_hash()}|{flags}")
-
-
-def outputs_up_to_date(state: str, out: str | os.PathLike) -> dict | None:
-    """The counts recorded with `state` if OUT's files were last written from exactly that state."""
-    from .cache import CACHE_NAME, Cache
-
-    with Cache(Path(out) / CACHE_NAME) as cache:
-        recorded = cache.get_meta("outputs")
-    if not recorded or recorded.get("state") != state:
-        return None
-    counts = recorded["counts"]
-    # a batch too large for a workbook has none (output.EXCEL_MAX_REPORTS)
-    expected = [name for name in OUTPUT_FILES if not (name == "dataset.xlsx" and counts.get("excel_skipped"))]
-    return counts if all((Path(out) / name).exists() for name in expected) else None
-
-
-def record_outputs(state: str, out: str | os.PathLike, counts: dict) -> None:
-    """Call after every output file is written: the next run with the same state may skip the rewrite."""
-    from .cache import CACHE_NAME, Cache
-
-    with Cache(Path(out) / CACHE_NAME) as cache:
-        cache.set_meta("outputs", {"state": state, "counts": counts})
 
 
 def _ogi_code_hash() -> str:

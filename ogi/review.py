@@ -76,6 +76,7 @@ def read(out) -> dict[str, dict]:
 
 def _write(out, rows: dict[str, dict]) -> None:
     from ogi.audit.outputs import atomic_write
+    from ogi.sheetsafe import csv_safe
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
@@ -167,6 +168,7 @@ def load_findings(out) -> pd.DataFrame | None:
 def refresh(out) -> None:
     """Carry reviews.csv into findings.parquet/.csv and audit.html (nothing to do without findings)."""
     from ogi.audit.outputs import atomic_write
+    from ogi.sheetsafe import csv_safe
 
     out = Path(out)
     findings = load_findings(out)
@@ -175,7 +177,7 @@ def refresh(out) -> None:
     reviews = read(out)
     findings = annotate(findings, reviews)
     atomic_write(out / "findings.parquet", lambda p: findings.to_parquet(p, index=False))
-    atomic_write(out / "findings.csv", lambda p: findings.to_csv(p, index=False, encoding="utf-8-sig"))
+    atomic_write(out / "findings.csv", lambda p: csv_safe(findings).to_csv(p, index=False, encoding="utf-8-sig"))
     page = out / "audit.html"
     if page.exists():
         patch_page(page, page_payload(reviews, findings["fingerprint"]))
@@ -184,6 +186,7 @@ def refresh(out) -> None:
 def patch_page(page: Path, payload: str) -> None:
     """Replace the decisions embedded in audit.html (the block sits near the end of the file)."""
     from ogi.audit.outputs import atomic_write
+    from ogi.sheetsafe import csv_safe
 
     html = page.read_text(encoding="utf-8")
     start = html.rfind(PAGE_MARK[0])

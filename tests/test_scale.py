@@ -22,6 +22,7 @@ from pandas.testing import assert_frame_equal
 from ogi.cache import CACHE_NAME, Cache, pipeline_version
 from ogi.output import write_dataset
 from ogi.pipeline import BuildOptions, build, build_incremental
+from tests import hooks
 from tests.generate import make_corpus
 
 FRAMES = ("reports", "values", "statements")
@@ -55,7 +56,8 @@ def assert_same_dataset(out: Path, expected: Path) -> None:
 
 
 def ogi_build(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ogi.cli", "build", *args], env={**os.environ, **(env or {})},
+    """The CLI; `env` may set the misbehaving-worker hooks of tests/hooks."""
+    return subprocess.Popen([sys.executable, "-m", "ogi.cli", "build", *args], env=hooks.env(**(env or {})),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
@@ -127,7 +129,7 @@ def cached_rows(out: Path) -> int:
     try:
         db = sqlite3.connect(f"file:{out / CACHE_NAME}?mode=ro", uri=True, timeout=5)
         try:
-            return db.execute("SELECT count(*) FROM results").fetchone()[0]
+            return db.execute("SELECT count(*) FROM documents").fetchone()[0]
         finally:
             db.close()
     except sqlite3.Error:

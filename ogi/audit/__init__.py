@@ -158,15 +158,16 @@ def _path(folder: Path, name: str, required: bool = True) -> Path | None:
     return None
 
 
-def audit_dir(out_dir, previous_dir=None, chunk_size: int = CHUNK_REPORTS) -> pd.DataFrame:
+def audit_dir(out_dir, previous_dir=None, chunk_size: int = CHUNK_REPORTS, reviews_dir=None) -> pd.DataFrame:
     """Audit the dataset in OUT (reports/values/statements.parquet) and write the audit files there.
 
     Chunk by chunk (see chunks.py): memory follows `chunk_size`, not the
     dataset. Only the findings (about two per report) are held whole; each
-    flagged report's tables go to a temporary file for audit.xlsx/html.
+    flagged report's tables go to a temporary file for audit.xlsx/html. The decisions of
+    `reviews_dir`/reviews.csv (default: OUT's own) are carried into the findings.
     """
     with system_memory_pool():
-        return _audit_chunks(Path(out_dir), previous_dir, chunk_size)
+        return _audit_chunks(Path(out_dir), previous_dir, chunk_size, reviews_dir)
 
 
 @dataclass
@@ -202,7 +203,7 @@ def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str
     return found
 
 
-def _audit_chunks(out: Path, previous_dir, chunk_size: int) -> pd.DataFrame:
+def _audit_chunks(out: Path, previous_dir, chunk_size: int, reviews_dir=None) -> pd.DataFrame:
     statements = _path(out, "statements", required=False)
     tables = _Tables(Table(_path(out, "reports")), Table(_path(out, "values")),
                      Table(statements) if statements is not None else None)
@@ -222,7 +223,8 @@ def _audit_chunks(out: Path, previous_dir, chunk_size: int) -> pd.DataFrame:
             if len(found):
                 frames.append(found)
         findings = _sorted(pd.concat(frames, ignore_index=True) if frames else empty_findings())
-        write_files(out, findings, meta, store.grids, sum(len(c.current) for c in chunks), store.cells)
+        write_files(out, findings, meta, store.grids, sum(len(c.current) for c in chunks), store.cells,
+                    reviews_dir=reviews_dir)
     write_checks(out, _checks_frame(checks))
     return findings
 

@@ -260,7 +260,7 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
 
 
 def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of: Callable[[str], dict],
-                n_reports: int, cells_of: Callable[[str], list] | None = None) -> dict[str, Path]:
+                n_reports: int, cells_of: Callable[[str], list] | None = None, reviews_dir=None) -> dict[str, Path]:
     """findings.parquet/.csv, audit.xlsx, audit.html from the sorted findings.
 
     meta: report_id → report_meta of every report audited (the page lists each);
@@ -273,7 +273,7 @@ def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     findings = findings[FINDING_COLUMNS] if len(findings.columns) else findings
-    reviews = review.read(out)
+    reviews = review.read(reviews_dir or out)
     findings = review.annotate(findings, reviews)
     errors = _errors(out)
     paths = {name: out / name for name in ("findings.parquet", "findings.csv", "audit.xlsx", "audit.html")}
