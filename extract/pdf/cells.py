@@ -192,7 +192,7 @@ def _page_table(boxes_and_texts: list[tuple[BBox, str, bool]], page_number: int,
     cells = _drop_empty_edge_rows(cells)
     if not cells:
         return None
-    xs = cluster_means([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], S.snap)
+    xs = cluster_means([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], S.min_column)
     ys = cluster_means([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells], S.snap)
     if len(xs) < 3 and not any(NUMBER.match(c.text) for c in cells):
         return None                      # a framed paragraph, not a grid
