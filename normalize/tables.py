@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ogi.extract.model import Cell, Table
 
@@ -69,7 +69,7 @@ class Reading:
 
 def read_tables(tables: list[Table]) -> Reading:
     reading = Reading()
-    groups = _group_by_kind(tables)
+    groups = _group_by_kind([_without_phantom_columns(t) for t in tables])
     for kind, reader in (("t2", _read_t2), ("t3", _read_t3), ("t4", _read_t4)):
         if groups.get(kind):
             reading.tables_found.append(kind)
@@ -103,6 +103,32 @@ def _group_by_kind(tables: list[Table]) -> dict[str, list[Table]]:
 
 
 # --- grid helpers -----------------------------------------------------------
+
+def _without_phantom_columns(table: Table) -> Table:
+    """The table without its phantom grid columns. A .doc round trip through LibreOffice puts
+    sliver columns between table 4's blocks: no printed cell is theirs alone, the header cells
+    crossing them span their neighbours too, and the value row has an empty cell there (alone
+    or spanning a neighbour). Dropping them moves no printed text (cells only get narrower)
+    and lets the value row line up with its header. A printed cell always keeps a column."""
+    printed = [c for c in table.cells if c.text.strip()]
+    own = {c.col for c in printed if c.colspan == 1}
+    crossed = {col for c in printed if c.colspan > 1 for col in c.cols}
+    empty = {col for c in table.cells if not c.text.strip() for col in c.cols}
+    phantom = (crossed & empty) - own
+    for cell in printed:
+        if set(cell.cols) <= phantom:
+            phantom.discard(cell.col)         # its only columns: keep one
+    if not phantom:
+        return table
+    keep = [c for c in range(table.n_cols) if c not in phantom]
+    new_col = {c: i for i, c in enumerate(keep)}
+    cells = []
+    for cell in table.cells:
+        cols = [c for c in cell.cols if c in new_col]
+        if cols:                              # else: a sliver's own empty cell
+            cells.append(replace(cell, col=new_col[cols[0]], colspan=len(cols)))
+    return replace(table, cells=cells, n_cols=len(keep))
+
 
 def _distinct(cells) -> list[Cell]:
     seen, out = set(), []

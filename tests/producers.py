@@ -181,3 +181,41 @@ def write_html_t4_variant(truth, path: Path, variant: str, *, rng) -> Path:
     page = page[:last.start()] + table4_html(truth, variant) + page[last.end():]
     Path(path).write_text(page, encoding="utf-8")
     return Path(path)
+
+
+# ---------------------------------------------------------------- a sliver grid column in table 4
+
+def write_docx_t4_sliver(truth, path: Path, variant: str = "own", *, rng) -> Path:
+    """A .docx whose table 4 has a 1-pt-wide empty grid column between the 行政复议 and the
+    行政诉讼 blocks, as a .doc round trip through LibreOffice leaves it (16 grid columns):
+    `own` gives the sliver its own empty cell in every row; `spanned` lets the header cells
+    left of it span it and gives it an empty cell in the value row only."""
+    from tests import generate as g
+    from tests import render_html
+
+    flags, headings, t2, t3_parts, t4 = render_html.specs(truth, rng, {"extra_col": False, "extra_row": False})
+    t4.widths.insert(5, 20)
+    for r, row in enumerate(t4.rows):
+        col = row.grid_before
+        for k, cell in enumerate(row.cells):
+            if col + cell.span == 5:                  # the cell ending where the sliver starts
+                if variant == "spanned" and r < len(t4.rows) - 1:
+                    cell.span += 1
+                else:
+                    row.cells.insert(k + 1, g.Cell(vmerge=cell.vmerge and ("restart" if r == 0 or
+                                                                            cell.vmerge == "restart" else "continue")))
+                break
+            col += cell.span
+    doc = g.new_document()
+    doc.add_paragraph(f"{truth.agency}{truth.year}年政府信息公开工作年度报告")
+    doc.add_paragraph(f"本报告中所列数据的统计期限自{truth.year}年1月1日起至{truth.year}年12月31日止。")
+    doc.add_paragraph(headings[1])
+    g.add_table(doc, t2)
+    doc.add_paragraph(headings[2])
+    for spec in t3_parts:
+        g.add_table(doc, spec)
+    doc.add_paragraph(headings[3])
+    g.add_table(doc, t4)
+    doc.add_paragraph(headings[4])
+    doc.save(str(path))
+    return Path(path)
