@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from ogi.extract.model import Cell, Table
 
@@ -143,11 +144,33 @@ def _is_value_like(cell: Cell | None) -> bool:
     return cell is not None and parse_value(cell.text).kind in ("number", "blank", "dash")
 
 
-def _first_data_row(grid: list[list[Cell | None]]) -> int | None:
+def _first_data_row(grid: list[list[Cell | None]], kind: str | None = None) -> int | None:
+    """The first row of values. A header row with empty cells (table 4's review results not
+    merged down into its last header row) looks like one: a row naming columns is not."""
     for r, row in enumerate(grid):
-        if sum(_is_value_like(c) for c in _distinct(row)) >= MIN_VALUE_CELLS:
+        cells = _distinct(row)
+        if sum(_is_value_like(c) for c in cells) >= MIN_VALUE_CELLS and not _names_columns(kind, cells):
             return r
     return None
+
+
+def _names_columns(kind: str | None, cells: list[Cell]) -> bool:
+    """The row prints no number or dash and a label that can only name a column."""
+    if kind is None or any(parse_value(c.text).kind in ("number", "dash") for c in cells):
+        return False
+    cols, rows = _label_paths(kind)
+    return any((found := match_label(kind, c.text)) and found & cols and not found & rows
+               for c in cells if parse_value(c.text).kind == "text")
+
+
+@lru_cache(maxsize=None)
+def _label_paths(kind: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Every canonical path (with its ancestors) naming a column, and every one naming a row."""
+    def with_ancestors(paths):
+        return frozenset(p for path in paths for p in
+                         ["/".join(path.split("/")[:i + 1]) for i in range(path.count("/") + 1)])
+    leaves = index(kind).leaves
+    return with_ancestors(leaves["col"]), with_ancestors(leaves["row"])
 
 
 def _value(fid: str, cell: Cell, table: Table, row_label: str, col_label: str, how: str) -> Value:
@@ -223,7 +246,7 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
     uncertain = []
     for table in parts:
         grid = table.grid()
-        start = _first_data_row(grid)
+        start = _first_data_row(grid, kind)
         if start is None:
             continue
         if start > 0:

@@ -142,6 +142,11 @@ T4_HEADERS = {
         [(r, 2, 1) for r in T4_RESULTS] + [(s, 1, 1) for s in T4_SUITS for _ in range(5)],
         [(r, 1, 1) for _ in T4_SUITS for r in T4_RESULTS],
     ],
+    "three rows, review results not merged down": [
+        [("行政复议", 1, 5), ("行政诉讼", 1, 10)],
+        [(r, 1, 1) for r in T4_RESULTS] + [(s, 1, 5) for s in T4_SUITS],
+        [("", 1, 1)] * 5 + [(r, 1, 1) for _ in T4_SUITS for r in T4_RESULTS],
+    ],
     "two rows": [
         [("行政复议", 1, 5)] + [(s, 1, 5) for s in T4_SUITS],
         [(r, 1, 1) for _ in range(3) for r in T4_RESULTS],
@@ -160,7 +165,7 @@ def table4_html(truth, variant: str) -> str:
     rows = []
     for cells in T4_HEADERS[variant]:
         tds = "".join(f'<td{f" rowspan={rs}" if rs > 1 else ""}{f" colspan={cs}" if cs > 1 else ""}>'
-                      + text.replace("\n", "<br>") + "</td>" for text, rs, cs in cells)
+                      + (text.replace("\n", "<br>") or "&nbsp;") + "</td>" for text, rs, cs in cells)
         rows.append(f"<tr>{tds}</tr>")
     values = [truth.raw.get(fid, "" if truth.values.get(fid) is None else str(truth.values[fid]))
               for fid in g.t4_ids()]

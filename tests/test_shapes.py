@@ -134,6 +134,18 @@ def test_doc_round_trip_sliver_column_keeps_table4(tmp_path):
     assert not wrong and not missing, (wrong, missing)
 
 
+def test_table4_header_row_with_empty_cells_is_no_value_row(tmp_path):
+    """Table 4's review results not merged down: the last header row prints five empty cells
+    under them, and was read as the first value row; the ten 行政诉讼 columns were then named
+    by no header and their values silently missing."""
+    truth = g.random_truth(random.Random(7), "2021")
+    page = producers.write_html_t4_variant(truth, tmp_path / "report.html", "three rows, review results not merged down",
+                                           rng=random.Random(3))
+    report = read_report(page)
+    t4 = {f: v for f, v in truth.to_json(page.name)["values"].items() if f.startswith("t4.")}
+    assert {f: report.values[f].value for f in t4 if f in report.values} == t4
+
+
 @pytest.mark.parametrize("variant", list(producers.T4_HEADERS))
 def test_table4_header_variants_in_a_web_page(tmp_path, variant):
     truth = g.random_truth(random.Random(7), "2021")
