@@ -83,7 +83,7 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) 
 def _visible_part(textpage: pdfium.PdfTextPage, index: int, glyph, to_display, rulings: list[float]):
     """The glyph box, cut to its text object's clip path when it crosses a row ruling: a label
     too tall for its merged cell runs under the next row, clipped to its own cell (the last
-    character of 结果维持 shows a sliver above the ruling and nothing below)."""
+    character of a four-character label shows a sliver above the ruling and nothing below)."""
     left, bottom, right, top = glyph
     (_, y0), (_, y1) = to_display(left, bottom), to_display(right, top)
     upper, lower = min(y0, y1), max(y0, y1)
