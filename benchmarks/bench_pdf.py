@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ogi.extract.pdf import FALLBACK, read_pdf  # noqa: E402
+from ogi.normalize.anchors import page_anchors  # noqa: E402
 from tests.generate import LAYOUTS, random_truth, write_docx, write_truth  # noqa: E402
 
 
@@ -96,7 +97,7 @@ def run_phase(phase: str, folder: Path) -> dict:
     logger = logging.getLogger("ogi.extract.pdf")
     logger.setLevel(logging.INFO)
     logger.addHandler(counter)
-    read = (lambda p: read_pdf(str(p))) if phase == "read_pdf" else baseline
+    read = (lambda p: read_pdf(str(p), anchors=page_anchors())) if phase == "read_pdf" else baseline
     read(files[0])                                      # warm imports and caches
     counter.messages.clear()
     wall, cpu = time.perf_counter(), time.process_time()
@@ -107,7 +108,7 @@ def run_phase(phase: str, folder: Path) -> dict:
 
 
 def _read_one(path: str) -> int:
-    return len(read_pdf(path).tables)
+    return len(read_pdf(path, anchors=page_anchors()).tables)
 
 
 def two_workers(folder: Path) -> float:
@@ -145,7 +146,8 @@ def missing_values(work: Path) -> list[str]:
     bad = []
     for pdf in sorted((work / "pdf").glob("*.pdf")):
         truth = json.loads((work / "docx" / f"{pdf.stem}.truth.json").read_text(encoding="utf-8"))
-        cells = Counter("".join(c.text.split()) for t in read_pdf(str(pdf)).tables for c in t.cells)
+        tables = read_pdf(str(pdf), anchors=page_anchors()).tables
+        cells = Counter("".join(c.text.split()) for t in tables for c in t.cells)
         printed = Counter("".join(v.split()) for k, v in truth["raw"].items()
                           if k.startswith(("t3.", "t4.")) and v.strip())
         if printed - cells:

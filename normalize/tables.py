@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from ogi.extract.model import Cell, Table
 
@@ -55,7 +56,7 @@ class Reading:
 
 def read_tables(tables: list[Table]) -> Reading:
     reading = Reading()
-    groups = _group_by_kind(tables)
+    groups = _group_by_kind([_without_phantom_columns(t) for t in tables])
     for kind, reader in (("t2", _read_t2), ("t3", _read_t3), ("t4", _read_t4)):
         if groups.get(kind):
             reading.tables_found.append(kind)
@@ -90,6 +91,32 @@ def _group_by_kind(tables: list[Table]) -> dict[str, list[Table]]:
 
 # --- grid helpers -----------------------------------------------------------
 
+def _without_phantom_columns(table: Table) -> Table:
+    """The table without its phantom grid columns. A .doc round trip through LibreOffice puts
+    sliver columns between table 4's blocks: no printed cell is theirs alone, the header cells
+    crossing them span their neighbours too, and the value row has an empty cell there (alone
+    or spanning a neighbour). Dropping them moves no printed text (cells only get narrower)
+    and lets the value row line up with its header. A printed cell always keeps a column."""
+    printed = [c for c in table.cells if c.text.strip()]
+    own = {c.col for c in printed if c.colspan == 1}
+    crossed = {col for c in printed if c.colspan > 1 for col in c.cols}
+    empty = {col for c in table.cells if not c.text.strip() for col in c.cols}
+    phantom = (crossed & empty) - own
+    for cell in printed:
+        if set(cell.cols) <= phantom:
+            phantom.discard(cell.col)         # its only columns: keep one
+    if not phantom:
+        return table
+    keep = [c for c in range(table.n_cols) if c not in phantom]
+    new_col = {c: i for i, c in enumerate(keep)}
+    cells = []
+    for cell in table.cells:
+        cols = [c for c in cell.cols if c in new_col]
+        if cols:                              # else: a sliver's own empty cell
+            cells.append(replace(cell, col=new_col[cols[0]], colspan=len(cols)))
+    return replace(table, cells=cells, n_cols=len(keep))
+
+
 def _distinct(cells) -> list[Cell]:
     seen, out = set(), []
     for cell in cells:
@@ -103,11 +130,33 @@ def _is_value_like(cell: Cell | None) -> bool:
     return cell is not None and parse_value(cell.text).kind in ("number", "blank", "dash")
 
 
-def _first_data_row(grid: list[list[Cell | None]]) -> int | None:
+def _first_data_row(grid: list[list[Cell | None]], kind: str | None = None) -> int | None:
+    """The first row of values. A header row with empty cells (table 4's review results not
+    merged down into its last header row) looks like one: a row naming columns is not."""
     for r, row in enumerate(grid):
-        if sum(_is_value_like(c) for c in _distinct(row)) >= MIN_VALUE_CELLS:
+        cells = _distinct(row)
+        if sum(_is_value_like(c) for c in cells) >= MIN_VALUE_CELLS and not _names_columns(kind, cells):
             return r
     return None
+
+
+def _names_columns(kind: str | None, cells: list[Cell]) -> bool:
+    """The row prints no number or dash and a label that can only name a column."""
+    if kind is None or any(parse_value(c.text).kind in ("number", "dash") for c in cells):
+        return False
+    cols, rows = _label_paths(kind)
+    return any((found := match_label(kind, c.text)) and found & cols and not found & rows
+               for c in cells if parse_value(c.text).kind == "text")
+
+
+@lru_cache(maxsize=None)
+def _label_paths(kind: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Every canonical path (with its ancestors) naming a column, and every one naming a row."""
+    def with_ancestors(paths):
+        return frozenset(p for path in paths for p in
+                         ["/".join(path.split("/")[:i + 1]) for i in range(path.count("/") + 1)])
+    leaves = index(kind).leaves
+    return with_ancestors(leaves["col"]), with_ancestors(leaves["row"])
 
 
 def _value(fid: str, cell: Cell, table: Table, row_label: str, col_label: str, how: str) -> Value:
@@ -180,7 +229,7 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
     uncertain = []
     for table in parts:
         grid = table.grid()
-        start = _first_data_row(grid)
+        start = _first_data_row(grid, kind)
         if start is None:
             continue
         if start > 0:

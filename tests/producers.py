@@ -124,3 +124,103 @@ def _fill(row, fids: list[str], truth) -> None:
     for cell, fid in zip(cells[len(cells) - len(fids):], fids):
         value = truth.values.get(fid)
         cell.paragraphs[0].text = truth.raw.get(fid, "" if value is None else str(value))
+
+
+# ---------------------------------------------------------------- table 4's header in its real variants
+
+T4_RESULTS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+T4_SUITS = ("未经复议直接起诉", "复议后起诉")
+# name → header rows as (text, rowspan, colspan) cells, left to right
+T4_HEADERS = {
+    "three rows": [
+        [("行政复议", 1, 5), ("行政诉讼", 1, 10)],
+        [(r, 2, 1) for r in T4_RESULTS] + [(s, 1, 5) for s in T4_SUITS],
+        [(r, 1, 1) for _ in T4_SUITS for r in T4_RESULTS],
+    ],
+    "three rows, groups repeated": [
+        [("行政复议", 1, 1)] * 5 + [("行政诉讼", 1, 1)] * 10,
+        [(r, 2, 1) for r in T4_RESULTS] + [(s, 1, 1) for s in T4_SUITS for _ in range(5)],
+        [(r, 1, 1) for _ in T4_SUITS for r in T4_RESULTS],
+    ],
+    "three rows, review results not merged down": [
+        [("行政复议", 1, 5), ("行政诉讼", 1, 10)],
+        [(r, 1, 1) for r in T4_RESULTS] + [(s, 1, 5) for s in T4_SUITS],
+        [("", 1, 1)] * 5 + [(r, 1, 1) for _ in T4_SUITS for r in T4_RESULTS],
+    ],
+    "two rows": [
+        [("行政复议", 1, 5)] + [(s, 1, 5) for s in T4_SUITS],
+        [(r, 1, 1) for _ in range(3) for r in T4_RESULTS],
+    ],
+    "two rows, results split over lines": [
+        [("行政复议", 1, 5)] + [(s, 1, 5) for s in T4_SUITS],
+        [("结果\n维持", 1, 1), ("结果\n纠正", 1, 1), ("其他\n结果", 1, 1), ("尚未\n审结", 1, 1), ("总计", 1, 1)] * 3,
+    ],
+}
+
+
+def table4_html(truth, variant: str) -> str:
+    """Table 4 with the header `variant` over its one value row."""
+    from tests import generate as g
+
+    rows = []
+    for cells in T4_HEADERS[variant]:
+        tds = "".join(f'<td{f" rowspan={rs}" if rs > 1 else ""}{f" colspan={cs}" if cs > 1 else ""}>'
+                      + (text.replace("\n", "<br>") or "&nbsp;") + "</td>" for text, rs, cs in cells)
+        rows.append(f"<tr>{tds}</tr>")
+    values = [truth.raw.get(fid, "" if truth.values.get(fid) is None else str(truth.values[fid]))
+              for fid in g.t4_ids()]
+    rows.append("<tr>" + "".join(f"<td>{v or '&nbsp;'}</td>" for v in values) + "</tr>")
+    return '<table border="1" cellspacing="0">' + "\n".join(rows) + "</table>\n"
+
+
+def write_html_t4_variant(truth, path: Path, variant: str, *, rng) -> Path:
+    """The report's web page (tests/render_html.py) with table 4's header in `variant`."""
+    import re
+
+    from tests import render_html
+
+    render_html.write_html(truth, path, rng=rng, frame=False)
+    page = Path(path).read_text(encoding="utf-8")
+    tables = [m for m in re.finditer(r'<table border="1".*?</table>\n', page, flags=re.S)]
+    last = tables[-1]
+    page = page[:last.start()] + table4_html(truth, variant) + page[last.end():]
+    Path(path).write_text(page, encoding="utf-8")
+    return Path(path)
+
+
+# ---------------------------------------------------------------- a sliver grid column in table 4
+
+def write_docx_t4_sliver(truth, path: Path, variant: str = "own", *, rng) -> Path:
+    """A .docx whose table 4 has a 1-pt-wide empty grid column between the 行政复议 and the
+    行政诉讼 blocks, as a .doc round trip through LibreOffice leaves it (16 grid columns):
+    `own` gives the sliver its own empty cell in every row; `spanned` lets the header cells
+    left of it span it and gives it an empty cell in the value row only."""
+    from tests import generate as g
+    from tests import render_html
+
+    flags, headings, t2, t3_parts, t4 = render_html.specs(truth, rng, {"extra_col": False, "extra_row": False})
+    t4.widths.insert(5, 20)
+    for r, row in enumerate(t4.rows):
+        col = row.grid_before
+        for k, cell in enumerate(row.cells):
+            if col + cell.span == 5:                  # the cell ending where the sliver starts
+                if variant == "spanned" and r < len(t4.rows) - 1:
+                    cell.span += 1
+                else:
+                    row.cells.insert(k + 1, g.Cell(vmerge=cell.vmerge and ("restart" if r == 0 or
+                                                                            cell.vmerge == "restart" else "continue")))
+                break
+            col += cell.span
+    doc = g.new_document()
+    doc.add_paragraph(f"{truth.agency}{truth.year}年政府信息公开工作年度报告")
+    doc.add_paragraph(f"本报告中所列数据的统计期限自{truth.year}年1月1日起至{truth.year}年12月31日止。")
+    doc.add_paragraph(headings[1])
+    g.add_table(doc, t2)
+    doc.add_paragraph(headings[2])
+    for spec in t3_parts:
+        g.add_table(doc, spec)
+    doc.add_paragraph(headings[3])
+    g.add_table(doc, t4)
+    doc.add_paragraph(headings[4])
+    doc.save(str(path))
+    return Path(path)

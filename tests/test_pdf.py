@@ -514,3 +514,13 @@ def test_content_drawn_sideways_is_read_turned_upright(tmp_path):
         pdf.save(path)
     upright, sideways = read_pdf(str(src)), read_pdf(str(path))
     assert [t.texts() for t in sideways.tables] == [t.texts() for t in upright.tables]
+
+
+def test_pdf_reader_holds_no_page_anchor():
+    """The anchors that find table pages live in data/tables.csv and come in as an argument:
+    none of them is written into the PDF reader's code."""
+    from ogi.normalize.anchors import page_anchors
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "extract" / "pdf").glob("*.py"))
+    words = {w for t in page_anchors().tables for w in t.page + t.lead}
+    assert len(words) >= 10
+    assert not [w for w in words if w in source]

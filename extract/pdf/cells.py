@@ -83,7 +83,7 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) 
 def _visible_part(textpage: pdfium.PdfTextPage, index: int, glyph, to_display, rulings: list[float]):
     """The glyph box, cut to its text object's clip path when it crosses a row ruling: a label
     too tall for its merged cell runs under the next row, clipped to its own cell (the last
-    character of 结果维持 shows a sliver above the ruling and nothing below)."""
+    character of a four-character label shows a sliver above the ruling and nothing below)."""
     left, bottom, right, top = glyph
     (_, y0), (_, y1) = to_display(left, bottom), to_display(right, top)
     upper, lower = min(y0, y1), max(y0, y1)
@@ -192,7 +192,7 @@ def _page_table(boxes_and_texts: list[tuple[BBox, str, bool]], page_number: int,
     cells = _drop_empty_edge_rows(cells)
     if not cells:
         return None
-    xs = cluster_means([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], S.snap)
+    xs = cluster_means([c.bbox[0] for c in cells] + [c.bbox[2] for c in cells], S.min_column)
     ys = cluster_means([c.bbox[1] for c in cells] + [c.bbox[3] for c in cells], S.snap)
     if len(xs) < 3 and not any(NUMBER.match(c.text) for c in cells):
         return None                      # a framed paragraph, not a grid

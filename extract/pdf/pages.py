@@ -130,6 +130,16 @@ def _on_page(bbox: BBox, size: tuple[float, float]) -> bool:
     return bbox[2] > 0 and bbox[3] > 0 and bbox[0] < size[0] and bbox[1] < size[1]
 
 
+def _as_address_function(function, restype, *argtypes):
+    """The pdfium function bound again to give and take plain addresses: a per-character call
+    then costs no pointer object and no cast."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_text_object = _as_address_function(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+_render_mode = _as_address_function(pdfium_c.FPDFTextObj_GetTextRenderMode, ctypes.c_int, ctypes.c_void_p)
+
+
 class Invisible:
     """Characters drawn in text render mode 3 (invisible): a reader never sees them, so
     neither do we. The mode belongs to a text object; it is looked up once per object."""
@@ -139,14 +149,13 @@ class Invisible:
         self.modes: dict[int, bool] = {}
 
     def __call__(self, index: int) -> bool:
-        obj = pdfium_c.FPDFText_GetTextObject(self.raw, index)
+        obj = _text_object(self.raw, index)
         if not obj:
             return False
-        key = ctypes.cast(obj, ctypes.c_void_p).value
-        hidden = self.modes.get(key)
+        hidden = self.modes.get(obj)
         if hidden is None:
-            hidden = pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
-            self.modes[key] = hidden
+            hidden = _render_mode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+            self.modes[obj] = hidden
         return hidden
 
     def strip(self, chunk: str, start: int) -> str:
@@ -156,10 +165,8 @@ class Invisible:
         last = len(chunk.rstrip()) - 1
         if last < first:
             return chunk
-        a, b = pdfium_c.FPDFText_GetTextObject(self.raw, start + first), \
-            pdfium_c.FPDFText_GetTextObject(self.raw, start + last)
-        same = a and b and ctypes.cast(a, ctypes.c_void_p).value == ctypes.cast(b, ctypes.c_void_p).value
-        if same and not self(start + first):
+        a, b = _text_object(self.raw, start + first), _text_object(self.raw, start + last)
+        if a and a == b and not self(start + first):
             return chunk
         return "".join(ch for k, ch in enumerate(chunk) if ch.isspace() or not self(start + k))
 

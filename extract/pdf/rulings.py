@@ -155,7 +155,8 @@ def _cell_groups_closed(edges: list[dict]) -> list[list[BBox]]:
     # rulings that make no table at all: a header band at a page's foot, its cells cut by the
     # page break and left without a bottom rule (Chromium's print), or a frame with only
     # horizontal rules inside
-    loose = [box for box in _ruled_regions(edges) if not any(_inside(box, c) for c in closing)]
+    outside = [e for e in edges if not any(_inside((e["x0"], e["top"], e["x1"], e["bottom"]), c) for c in closing)]
+    loose = _ruled_regions(outside) if len(outside) >= 4 else []
     if changed or loose:
         groups = _cell_groups(edges + frames + [e for box in loose for e in _frame_edges(box)])
     return groups

@@ -19,6 +19,8 @@ class PdfSettings:
     upright_min_votes: int = 3       # fewer votes decide nothing
     snap: float = 2.0                # points: rulings closer than this are the same ruling
     stitch_snap: float = 4.5         # points: column boundaries of two page parts may drift this much
+    min_column: float = 6.0          # points: column boundaries closer than this are one: no character fits
+                                     # between them (double rules, two stacked tables drawn a little apart)
     line_tolerance: float = 3.0      # points: pdfplumber's default x and y tolerance in extract_text
     wrap_margin: float = 12.0        # points: cell padding both sides; a line this close to full width wrapped
     thin_rule: float = 3.0           # points: a filled box this thin is a ruling drawn as a rectangle

@@ -60,7 +60,7 @@ def _append_part(build: TableBuild, part: PageTable) -> None:
     drop a repeated header and glue a label cut by the page break onto the cell above."""
     last = build.parts[-1]
     shift = (build.y_offset + last.bbox[3]) - part.bbox[1]
-    xs = cluster_means(build.xs + part.xs, S.stitch_snap)
+    xs = cluster_means(build.xs + part.xs, max(S.stitch_snap, S.min_column))
     cells = [(c, (_snap(b[0], xs), b[1], _snap(b[2], xs), b[3])) for c, b in build.cells]
     new = [(c, (_snap(c.bbox[0], xs), c.bbox[1] + shift, _snap(c.bbox[2], xs), c.bbox[3] + shift))
            for c in part.cells]
