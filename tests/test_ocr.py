@@ -263,12 +263,12 @@ def test_read_image_reads_a_multipage_tiff(scanned, tmp_path):
 
 def test_missing_extra_is_a_plain_extract_error(monkeypatch):
     import sys
-    from ogi.extract import ocr
+    from ogi.extract.ocr import engine
     from ogi.extract.model import ExtractError
-    monkeypatch.setattr(ocr, "_RECOGNIZER", None)
+    monkeypatch.setattr(engine, "_RECOGNIZER", None)
     monkeypatch.setitem(sys.modules, "rapidocr", None)       # import rapidocr → ImportError
     with pytest.raises(ExtractError, match=r"pip install 'ogi\[ocr\]'"):
-        ocr._recognizer()
+        engine.recognizer()
 
 
 # ------------------------------------------------------------- repairs (no OCR)
@@ -328,12 +328,13 @@ def _drawn_table(rotation=0.0):
 def test_grid_comes_from_the_ruling_lines_with_merges_as_spans(rotation):
     pytest.importorskip("cv2")
     import numpy as np
-    from ogi.extract import ocr
+    from ogi.extract.ocr.clean import binarize, deskew
+    from ogi.extract.ocr.grid import find_grids, line_masks
     gray = np.asarray(_drawn_table(rotation))
-    gray, angle = ocr._deskew(gray, 200)
+    gray, angle = deskew(gray, 200)
     assert abs(angle + rotation) < 0.15                          # the correction undoes the tilt
-    binary = ocr._binarize(gray)
-    grids = ocr._find_grids(*ocr._line_masks(binary, 200), 200)
+    binary = binarize(gray)
+    grids = find_grids(*line_masks(binary, 200), 200)
     assert len(grids) == 1
     assert sorted(grids[0].cells) == [(0, 0, 1, 4), (1, 0, 2, 1), (1, 1, 1, 1), (1, 2, 1, 1), (1, 3, 1, 1),
                                       (2, 1, 1, 1), (2, 2, 1, 1), (2, 3, 1, 1)]
@@ -343,10 +344,10 @@ def test_red_seal_is_removed_but_black_print_under_it_stays():
     pytest.importorskip("cv2")
     import numpy as np
     from PIL import Image
-    from ogi.extract import ocr
+    from ogi.extract.ocr.seal import remove_red
     page = _drawn_table().convert("RGB")
     sealed = np.asarray(_seal(page, (500, 220), 120))
-    gray = ocr._remove_red(sealed)
+    gray = remove_red(sealed)
     original = np.asarray(page.convert("L"))
     red = (sealed[:, :, 0] > 150) & (sealed[:, :, 1] < 120)
     assert (gray[red] > 200).mean() > 0.95                       # the seal is gone

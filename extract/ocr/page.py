@@ -1,0 +1,54 @@
+"""One page image → blocks: the steps in order."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..model import Block
+from .assemble import assemble
+from .clean import binarize, deskew, ruling_ink, flatten, rotate
+from .grid import cell_interior, find_grids, line_masks, rulings
+from .lines import char_height, text_ink, text_lines
+from .recognise import Line, recognize
+from .seal import split_red
+from .settings import DEFAULT, Settings
+
+log = logging.getLogger(__name__)
+
+
+def read_page(rgb: np.ndarray, page: int | None, dpi: float, settings: Settings = DEFAULT) -> list[Block]:
+    """Seal out, light evened, level; grids from the rulings; lines cut, recognised, assembled."""
+    gray, under_red = split_red(rgb, settings.seal)
+    gray = flatten(gray, dpi, settings.clean)
+    gray, angle = deskew(gray, dpi, settings.clean)
+    if angle:
+        log.debug("page %s deskewed by %.2f°", page, angle)
+    binary = binarize(gray, settings.clean)
+    for_rulings = ruling_ink(gray, settings.clean)
+    if under_red is not None:
+        # rulings are looked for in the print under red ink too; text is read without it
+        under = under_red.astype(np.uint8) * 255
+        if angle:
+            under = np.where(rotate(under, angle, 0) >= 128, 255, 0).astype(np.uint8)
+        for_rulings |= under
+    hmask, vmask = line_masks(for_rulings, dpi, settings.grid)
+    grids = find_grids(hmask, vmask, dpi, settings.grid)
+    ink = text_ink(binary, rulings(grids, hmask, vmask, dpi, settings.grid), settings.lines)
+    outside = ink.copy()
+    for grid in grids:
+        x0, y0, x1, y1 = grid.bbox
+        outside[max(0, y0 - 3):y1 + 4, max(0, x0 - 3):x1 + 4] = 0
+    h, w = ink.shape
+    boxes = [(g, k, cell_interior(grid, *cell, dpi, settings.grid)) for g, grid in enumerate(grids)
+             for k, cell in enumerate(grid.cells)]
+    regions = [b for _, _, b in boxes] if boxes else [(0, 0, w, h)]
+    char_h = char_height(ink if boxes else outside, regions, dpi, settings.lines)
+
+    lines: list[Line] = []
+    for g, k, box in boxes:
+        lines += [Line(b, ("cell", g, k)) for b in text_lines(ink, box, char_h, s=settings.lines)]
+    lines += [Line(b, ("text",)) for b in text_lines(outside, (0, 0, w, h), char_h,
+                                                      split_gap=settings.lines.text_split_gap, s=settings.lines)]
+    results = recognize(gray, ink, lines, char_h, settings)
+    return assemble(grids, lines, results, page, dpi, char_h, settings.paragraphs)
