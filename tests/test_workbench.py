@@ -155,11 +155,12 @@ def test_a_decision_whose_finding_is_gone_is_resolved(tmp_path, built):
     assert payload["resolved"][0][0] == "淮安市洪泽区人民政府"
 
 
-def test_unknown_decision_is_refused(built, tmp_path):
+def test_unknown_decision_or_dismissal_without_reason_is_refused(built, tmp_path):
     _, first = built
     out = tmp_path / "out"
     shutil.copytree(first, out)
     assert main(["review", str(out), _fingerprint(out, "R5"), "--set", "maybe"]) == 2
+    assert main(["review", str(out), _fingerprint(out, "R5"), "--set", "驳回"]) == 2      # a dismissal says why
     assert not (out / "reviews.csv").exists()
 
 
@@ -346,7 +347,7 @@ def test_server_refuses_other_origins(tmp_path, built):
     server = review.make_server(out, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        body = json.dumps({"fingerprint": _fingerprint(out, "R5"), "state": "驳回"}).encode()
+        body = json.dumps({"fingerprint": _fingerprint(out, "R5"), "state": "驳回", "note": "理由"}).encode()
         req = urllib.request.Request(f"http://127.0.0.1:{server.server_port}/api/review", data=body,
                                      headers={"Content-Type": "application/json", "Origin": "http://evil.example"})
         with pytest.raises(urllib.error.HTTPError) as err:

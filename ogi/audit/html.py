@@ -273,6 +273,7 @@ function focusFinding(j){
 }
 function decide(j,s,note,el){
   var f=F[j];
+  if(s==='驳回'&&!note.trim()){alert('驳回请在备注中写明理由');el.querySelector('.note').focus();return;}
   if(!SERVED){var cmd=el.querySelector('.cmd');cmd.hidden=false;
     cmd.textContent=s?'ogi review OUT '+f[7]+' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):'ogi review OUT '+f[7]+' --clear';
     cmd.title='本页以文件方式打开：请在命令行运行此命令，或用 ogi review OUT --serve 打开本页以直接记录';return;}
