@@ -211,6 +211,24 @@ def test_finding_words_name_the_other_report_and_no_field_ids():
     assert suggestion_words(finding, cells) == "表四 行政复议·总计 印为 0，各项之和为 11，应为 11"
 
 
+def test_cross_year_finding_names_last_years_report_not_its_id(tmp_path):
+    from test_audit import _two_years, dataset
+
+    from ogi.audit import run_audit, write_audit
+
+    a1, a2 = _two_years(break_r7=True)
+    a1["report_id"], a2["report_id"] = "0123456789abcdef", "fedcba9876543210"
+    last, this = dataset([a1]), dataset([a2])
+    found = run_audit(*this, previous=(last[0], last[1]))
+    assert "R7" in set(found["rule"])
+    write_audit(tmp_path, found, this[0], this[1], previous=last[0])
+    html = (tmp_path / "audit.html").read_text(encoding="utf-8")
+    assert "洪泽区人民政府 2022年（0123456789abcdef.docx）" in html
+    assert html.count("0123456789abcdef") == html.count("0123456789abcdef.docx")   # never the bare id
+    listed = json.loads(html.split('<script id="reports" type="application/json">')[1].split("</script>")[0])
+    assert [r[0] for r in listed] == ["fedcba9876543210"]                          # last year is not audited
+
+
 # ---------------------------------------------------------------- the page in Chromium
 
 @pytest.fixture
@@ -333,7 +351,7 @@ def test_page_triage_and_a_decision_that_lasts(tmp_path, built, browser):
     assert "驳回" in browser.find_element(By.CSS_SELECTOR, "#detail .state").text
     browser.find_element(By.CSS_SELECTOR, '#detail .finding button[data-s="确认"]').click()
     command = browser.find_element(By.CSS_SELECTOR, "#detail .cmd").text        # offline: the command to run
-    assert command.startswith("ogi review OUT ") and "--set 确认" in command
+    assert command == f"ogi review {out} {fp} --set 确认"
     browser.save_screenshot(str(tmp_path / "after-rerun.png"))
 
 

@@ -275,7 +275,9 @@ function decide(j,s,note,el){
   var f=F[j];
   if(s==='驳回'&&!note.trim()){alert('驳回请在备注中写明理由');el.querySelector('.note').focus();return;}
   if(!SERVED){var cmd=el.querySelector('.cmd');cmd.hidden=false;
-    cmd.textContent=s?'ogi review OUT '+f[7]+' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):'ogi review OUT '+f[7]+' --clear';
+    var dir=decodeURIComponent(location.pathname).replace(/\/[^\/]*$/,'')||'OUT',   // the page lives in OUT
+        o=/^[\w.\/:-]+$/.test(dir)?dir:'"'+dir+'"';
+    cmd.textContent='ogi review '+o+' '+f[7]+(s?' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):' --clear');
     cmd.title='本页以文件方式打开：请在命令行运行此命令，或用 ogi review OUT --serve 打开本页以直接记录';return;}
   fetch('/api/review',{method:'POST',headers:{'Content-Type':'application/json'},
     body:JSON.stringify({fingerprint:f[7],state:s,note:note})}).then(function(res){
@@ -361,13 +363,15 @@ def pieces(findings: pd.DataFrame, meta: dict[str, dict], cells_of: Callable[[st
     """
     keys: dict[str, int] = {}
     # one order however the audit was chunked: agency, year, report
+    others = meta                      # every report a finding may name, last year's included
+    meta = {rid: m for rid, m in meta.items() if not m.get("previous")}
     ids = sorted(meta, key=lambda rid: (pd_._s(meta[rid].get("agency")), pd_.year_of(meta[rid].get("year")) or 0,
                                         rid))
     index = {rid: i for i, rid in enumerate(ids)}
     rows = [pd_.report_row(meta[rid], keys) for rid in ids]
     failed = [] if errors is None or not len(errors) else errors.to_dict("records")
     rows += [pd_.error_row(e) for e in failed]
-    found = [pd_.finding_row(f, index, meta) for f in findings.to_dict("records") if str(f["report_id"]) in index]
+    found = [pd_.finding_row(f, index, others) for f in findings.to_dict("records") if str(f["report_id"]) in index]
     yield _head(len(ids), len(found), len(failed))
     yield f'<script id="meta" type="application/json">{_json(page_meta())}</script>\n'
     yield f'<script id="reports" type="application/json">{_json(rows)}</script>\n'

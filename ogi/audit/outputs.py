@@ -306,9 +306,16 @@ def _errors(out: Path) -> pd.DataFrame | None:
         return None
 
 
-def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Path]:
-    """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir (all in memory)."""
+def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame,
+                previous: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir (all in memory).
+
+    `previous`: an earlier dataset's reports, so cross-year findings name last year's report.
+    """
     by_report = records_by_report(values)
     meta = reports_meta(reports)
-    return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), len(meta),
+    if previous is not None:
+        meta.update({rid: {**m, "previous": True} for rid, m in reports_meta(previous).items() if rid not in meta})
+    n_reports = sum(not m.get("previous") for m in meta.values())
+    return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), n_reports,
                        lambda rid: cells_payload(by_report.get(rid)))

@@ -21,6 +21,7 @@ import pandas as pd
 from ogi.normalize.schema import fields, table_titles
 
 from .catalogue import catalogue
+from .model import fmt
 from .identity import DUPLICATE_RULE, DUPLICATE_WORDING
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -228,7 +229,10 @@ def cells_payload(records: list[dict] | None) -> list[list]:
         fi = idx.get(str(r.get("field")))
         if fi is None:
             continue
-        cell = [fi, _s(r.get("raw")), KIND_CODE.get(_s(r.get("kind")), _s(r.get("kind")))]
+        raw, kind = _s(r.get("raw")), _s(r.get("kind"))
+        if not raw and kind in ("derived", "inferred") and _s(r.get("value")):
+            raw = fmt(float(r["value"]))          # never printed: the value the arithmetic gives
+        cell = [fi, raw, KIND_CODE.get(kind, kind)]
         if _s(r.get("label_match")) == "fuzzy":
             cell[2] += "f"
         p = year_of(r.get("page"))
