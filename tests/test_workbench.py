@@ -340,7 +340,7 @@ def test_page_triage_and_a_decision_that_lasts(tmp_path, built, browser):
         server.shutdown()
         server.server_close()
 
-    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q", "--force"]) == 0   # and a rerun
+    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q"]) == 0   # and a rerun (nothing re-read)
     findings = pd.read_parquet(out / "findings.parquet").set_index("fingerprint")
     assert findings.loc[fp, "review"] == "驳回"
     browser.get((out / "audit.html").as_uri())                                # the file itself, no server

@@ -168,7 +168,18 @@ function draw(){
     th.className=th.dataset.k===sortKey?(sortDir>0?'sorted-asc':'sorted-desc'):'';});
 }
 // ---- a report's details
-function cellMap(i){var m={},p=0;cells(i).forEach(function(c){if(c.length>3){p=c[3];}m[c[0]]=[c[1],c[2],p];});return m;}
+// field index -> [raw, kind code ('' number, b, d, t, D, I, o; +f fuzzy label), page]
+function cellMap(i){
+  var c=cells(i),m={};if(!c.k){return m;}
+  var raws=c.r.split('\t'),pages={},fuzzy={},page=0;
+  c.p.forEach(function(x){pages[x[0]]=x[1];});c.f.forEach(function(x){fuzzy[x]=1;});
+  for(var fi=0;fi<c.k.length;fi++){
+    if(fi in pages){page=pages[fi];}
+    var k=c.k.charAt(fi);if(k==='.'){continue;}
+    m[fi]=[raws[fi],(k==='n'?'':k)+(fuzzy[fi]?'f':''),page];
+  }
+  return m;
+}
 function marks(i,list){
   var order={error:0,warning:1,info:2},hit={},fix={};
   list.forEach(function(j){var f=F[j];f[8].forEach(function(c){

@@ -147,8 +147,8 @@ class GridStore:
     def grids(self, rid: str) -> dict:
         return self._get(("grids", rid), {})
 
-    def cells(self, rid: str) -> list:
-        return self._get(("cells", rid), [])
+    def cells(self, rid: str) -> dict:
+        return self._get(("cells", rid), {})
 
 
 def _clean(v):
@@ -288,7 +288,7 @@ def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of
     atomic_write(paths["findings.csv"], lambda p: findings.to_csv(p, index=False, encoding="utf-8-sig"))
     summ = summary(findings, meta)
     atomic_write(paths["audit.xlsx"], lambda p: _xlsx(p, findings, summ, grids_of, meta))
-    cells_of = cells_of or (lambda rid: [])
+    cells_of = cells_of or (lambda rid: {})
     payload = review.page_payload(reviews, findings["fingerprint"])
     atomic_write(paths["audit.html"], lambda p: write_page(p, findings, meta, cells_of, errors, payload))
     log.info("audit: wrote %s", ", ".join(str(p) for p in paths.values()))
