@@ -32,6 +32,7 @@ STATES = ("确认", "驳回", "已发送", "已整改")
 ALIASES = {"confirm": "确认", "confirmed": "确认", "dismiss": "驳回", "dismissed": "驳回", "sent": "已发送",
            "corrected": "已整改", "fixed": "已整改"}
 PENDING = "待审"
+NEEDS_NOTE = "驳回"            # a dismissal says why
 RESOLVED = "已解决"
 REVIEW_COLUMNS = ["fingerprint", "state", "note", "time", "report_id", "agency", "year", "rule", "message"]
 FILE = "reviews.csv"
@@ -131,6 +132,8 @@ def record(out, fps: list[str], state: str | None, note: str = "", findings: pd.
     if findings is not None and len(findings):
         for r in findings.to_dict("records"):
             known[r["fingerprint"]] = r
+    if state is not None and state_of(state) == NEEDS_NOTE and not note.strip():
+        raise ValueError(f"{NEEDS_NOTE} needs --note: the reason the finding is not a problem")
     rows = read(out)
     now = _dt.datetime.now().isoformat(timespec="seconds")
     hits = 0

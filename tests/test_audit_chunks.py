@@ -71,7 +71,7 @@ def _same_as_in_memory(tmp: Path, folder: Path, previous: Path | None = None) ->
     prev = (read(previous, "reports"), read(previous, "values")) if previous else None
     expected = run_audit(read(folder, "reports"), read(folder, "values"), read(folder, "statements"), prev)
     ref = tmp / "in-memory"
-    write_audit(ref, expected, read(folder, "reports"), read(folder, "values"))
+    write_audit(ref, expected, read(folder, "reports"), read(folder, "values"), prev[0] if prev else None)
     found = audit_dir(folder, previous_dir=previous, chunk_size=2)
     pd.testing.assert_frame_equal(found, expected)
     pd.testing.assert_frame_equal(pd.read_parquet(folder / "findings.parquet"), pd.read_parquet(ref / "findings.parquet"))

@@ -155,11 +155,12 @@ def test_a_decision_whose_finding_is_gone_is_resolved(tmp_path, built):
     assert payload["resolved"][0][0] == "淮安市洪泽区人民政府"
 
 
-def test_unknown_decision_is_refused(built, tmp_path):
+def test_unknown_decision_or_dismissal_without_reason_is_refused(built, tmp_path):
     _, first = built
     out = tmp_path / "out"
     shutil.copytree(first, out)
     assert main(["review", str(out), _fingerprint(out, "R5"), "--set", "maybe"]) == 2
+    assert main(["review", str(out), _fingerprint(out, "R5"), "--set", "驳回"]) == 2      # a dismissal says why
     assert not (out / "reviews.csv").exists()
 
 
@@ -208,6 +209,24 @@ def test_finding_words_name_the_other_report_and_no_field_ids():
     finding = {"report_id": "x", "suggestion": "t4.review.total = 11", "expected": "11"}
     cells = [{"report_id": "x", "field": "t4.review.total", "raw": "0", "kind": "number"}]
     assert suggestion_words(finding, cells) == "表四 行政复议·总计 印为 0，各项之和为 11，应为 11"
+
+
+def test_cross_year_finding_names_last_years_report_not_its_id(tmp_path):
+    from test_audit import _two_years, dataset
+
+    from ogi.audit import run_audit, write_audit
+
+    a1, a2 = _two_years(break_r7=True)
+    a1["report_id"], a2["report_id"] = "0123456789abcdef", "fedcba9876543210"
+    last, this = dataset([a1]), dataset([a2])
+    found = run_audit(*this, previous=(last[0], last[1]))
+    assert "R7" in set(found["rule"])
+    write_audit(tmp_path, found, this[0], this[1], previous=last[0])
+    html = (tmp_path / "audit.html").read_text(encoding="utf-8")
+    assert "洪泽区人民政府 2022年（0123456789abcdef.docx）" in html
+    assert html.count("0123456789abcdef") == html.count("0123456789abcdef.docx")   # never the bare id
+    listed = json.loads(html.split('<script id="reports" type="application/json">')[1].split("</script>")[0])
+    assert [r[0] for r in listed] == ["fedcba9876543210"]                          # last year is not audited
 
 
 # ---------------------------------------------------------------- the page in Chromium
@@ -321,7 +340,7 @@ def test_page_triage_and_a_decision_that_lasts(tmp_path, built, browser):
         server.shutdown()
         server.server_close()
 
-    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q", "--force"]) == 0   # and a rerun
+    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q"]) == 0   # and a rerun (nothing re-read)
     findings = pd.read_parquet(out / "findings.parquet").set_index("fingerprint")
     assert findings.loc[fp, "review"] == "驳回"
     browser.get((out / "audit.html").as_uri())                                # the file itself, no server
@@ -332,7 +351,7 @@ def test_page_triage_and_a_decision_that_lasts(tmp_path, built, browser):
     assert "驳回" in browser.find_element(By.CSS_SELECTOR, "#detail .state").text
     browser.find_element(By.CSS_SELECTOR, '#detail .finding button[data-s="确认"]').click()
     command = browser.find_element(By.CSS_SELECTOR, "#detail .cmd").text        # offline: the command to run
-    assert command.startswith("ogi review OUT ") and "--set 确认" in command
+    assert command == f"ogi review {out} {fp} --set 确认"
     browser.save_screenshot(str(tmp_path / "after-rerun.png"))
 
 
@@ -346,7 +365,7 @@ def test_server_refuses_other_origins(tmp_path, built):
     server = review.make_server(out, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        body = json.dumps({"fingerprint": _fingerprint(out, "R5"), "state": "驳回"}).encode()
+        body = json.dumps({"fingerprint": _fingerprint(out, "R5"), "state": "驳回", "note": "理由"}).encode()
         req = urllib.request.Request(f"http://127.0.0.1:{server.server_port}/api/review", data=body,
                                      headers={"Content-Type": "application/json", "Origin": "http://evil.example"})
         with pytest.raises(urllib.error.HTTPError) as err:

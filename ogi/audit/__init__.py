@@ -200,6 +200,8 @@ def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str
     flagged = set(found["report_id"].astype(str)) & set(current)
     store.add(val_df, flagged)     # every report's cells for the page; the flagged ones' grids for audit.xlsx
     meta.update({rid: report_meta(rep.meta) for rid, rep in current.items()})
+    # last year's reports, so a cross-year finding can name them (not listed as audited)
+    meta.update({rid: {**report_meta(rep.meta), "previous": True} for rid, rep in earlier.items() if rid not in meta})
     return found
 
 

@@ -168,7 +168,18 @@ function draw(){
     th.className=th.dataset.k===sortKey?(sortDir>0?'sorted-asc':'sorted-desc'):'';});
 }
 // ---- a report's details
-function cellMap(i){var m={},p=0;cells(i).forEach(function(c){if(c.length>3){p=c[3];}m[c[0]]=[c[1],c[2],p];});return m;}
+// field index -> [raw, kind code ('' number, b, d, t, D, I, o; +f fuzzy label), page]
+function cellMap(i){
+  var c=cells(i),m={};if(!c.k){return m;}
+  var raws=c.r.split('\t'),pages={},fuzzy={},page=0;
+  c.p.forEach(function(x){pages[x[0]]=x[1];});c.f.forEach(function(x){fuzzy[x]=1;});
+  for(var fi=0;fi<c.k.length;fi++){
+    if(fi in pages){page=pages[fi];}
+    var k=c.k.charAt(fi);if(k==='.'){continue;}
+    m[fi]=[raws[fi],(k==='n'?'':k)+(fuzzy[fi]?'f':''),page];
+  }
+  return m;
+}
 function marks(i,list){
   var order={error:0,warning:1,info:2},hit={},fix={};
   list.forEach(function(j){var f=F[j];f[8].forEach(function(c){
@@ -273,8 +284,11 @@ function focusFinding(j){
 }
 function decide(j,s,note,el){
   var f=F[j];
+  if(s==='驳回'&&!note.trim()){alert('驳回请在备注中写明理由');el.querySelector('.note').focus();return;}
   if(!SERVED){var cmd=el.querySelector('.cmd');cmd.hidden=false;
-    cmd.textContent=s?'ogi review OUT '+f[7]+' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):'ogi review OUT '+f[7]+' --clear';
+    var dir=decodeURIComponent(location.pathname).replace(/\/[^\/]*$/,'')||'OUT',   // the page lives in OUT
+        o=/^[\w.\/:-]+$/.test(dir)?dir:'"'+dir+'"';
+    cmd.textContent='ogi review '+o+' '+f[7]+(s?' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):' --clear');
     cmd.title='本页以文件方式打开：请在命令行运行此命令，或用 ogi review OUT --serve 打开本页以直接记录';return;}
   fetch('/api/review',{method:'POST',headers:{'Content-Type':'application/json'},
     body:JSON.stringify({fingerprint:f[7],state:s,note:note})}).then(function(res){
@@ -360,13 +374,15 @@ def pieces(findings: pd.DataFrame, meta: dict[str, dict], cells_of: Callable[[st
     """
     keys: dict[str, int] = {}
     # one order however the audit was chunked: agency, year, report
+    others = meta                      # every report a finding may name, last year's included
+    meta = {rid: m for rid, m in meta.items() if not m.get("previous")}
     ids = sorted(meta, key=lambda rid: (pd_._s(meta[rid].get("agency")), pd_.year_of(meta[rid].get("year")) or 0,
                                         rid))
     index = {rid: i for i, rid in enumerate(ids)}
     rows = [pd_.report_row(meta[rid], keys) for rid in ids]
     failed = [] if errors is None or not len(errors) else errors.to_dict("records")
     rows += [pd_.error_row(e) for e in failed]
-    found = [pd_.finding_row(f, index, meta) for f in findings.to_dict("records") if str(f["report_id"]) in index]
+    found = [pd_.finding_row(f, index, others) for f in findings.to_dict("records") if str(f["report_id"]) in index]
     yield _head(len(ids), len(found), len(failed))
     yield f'<script id="meta" type="application/json">{_json(page_meta())}</script>\n'
     yield f'<script id="reports" type="application/json">{_json(rows)}</script>\n'

@@ -148,8 +148,8 @@ class GridStore:
     def grids(self, rid: str) -> dict:
         return self._get(("grids", rid), {})
 
-    def cells(self, rid: str) -> list:
-        return self._get(("cells", rid), [])
+    def cells(self, rid: str) -> dict:
+        return self._get(("cells", rid), {})
 
 
 def _clean(v):
@@ -281,7 +281,7 @@ def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of
     atomic_write(paths["findings.csv"], lambda p: csv_safe(findings).to_csv(p, index=False, encoding="utf-8-sig"))
     summ = summary(findings, meta)
     atomic_write(paths["audit.xlsx"], lambda p: _xlsx(p, findings, summ, grids_of, meta))
-    cells_of = cells_of or (lambda rid: [])
+    cells_of = cells_of or (lambda rid: {})
     payload = review.page_payload(reviews, findings["fingerprint"])
     atomic_write(paths["audit.html"], lambda p: write_page(p, findings, meta, cells_of, errors, payload))
     log.info("audit: wrote %s", ", ".join(str(p) for p in paths.values()))
@@ -299,9 +299,16 @@ def _errors(out: Path) -> pd.DataFrame | None:
         return None
 
 
-def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Path]:
-    """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir (all in memory)."""
+def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame,
+                previous: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir (all in memory).
+
+    `previous`: an earlier dataset's reports, so cross-year findings name last year's report.
+    """
     by_report = records_by_report(values)
     meta = reports_meta(reports)
-    return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), len(meta),
+    if previous is not None:
+        meta.update({rid: {**m, "previous": True} for rid, m in reports_meta(previous).items() if rid not in meta})
+    n_reports = sum(not m.get("previous") for m in meta.values())
+    return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), n_reports,
                        lambda rid: cells_payload(by_report.get(rid)))

@@ -21,11 +21,11 @@ import pandas as pd
 from ogi.normalize.schema import fields, table_titles
 
 from .catalogue import catalogue
+from .model import fmt
 from .identity import DUPLICATE_RULE, DUPLICATE_WORDING
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 CAUSE_ZH = {"report": "报告本身", "extraction": "提取存疑"}
-KIND_CODE = {"number": "", "blank": "b", "dash": "d", "text": "t", "derived": "D", "inferred": "I", "ocr": "o"}
 LEVEL_ORDER = ("中央", "省", "市", "县", "乡", "")
 _FIELD_ID = re.compile(r"\bt[234](?:\.[a-z_]+)+\b")
 _RULE_CODE = re.compile(r"^\s*R\d+\s+")
@@ -220,23 +220,39 @@ def indicator_list() -> list[list]:
 
 # ---------------------------------------------------------------- per report
 
-def cells_payload(records: list[dict] | None) -> list[list]:
-    """One report's cells, compact: [field index, raw, kind code, page] (page only where it changes)."""
+# One letter per field in a report's kinds string ('.' = not read); see cells_payload.
+KIND_LETTER = {"number": "n", "blank": "b", "dash": "d", "text": "t", "derived": "D", "inferred": "I", "ocr": "o"}
+
+
+def cells_payload(records: list[dict] | None) -> dict:
+    """One report's cells, compact (a third of a list of cells; the page's size is mostly this):
+
+    r: the raw texts of fields 0 … n-1 (field_index order) joined by tabs; k: one kind letter per
+    field (KIND_LETTER, '.' where nothing was read); p: [field index, page] where the page changes;
+    f: fields whose label was matched fuzzily.
+    """
     idx = field_index()
-    out, page = [], None
+    cells: dict[int, tuple[str, str, int | None, bool]] = {}
     for r in records or []:
         fi = idx.get(str(r.get("field")))
-        if fi is None:
+        if fi is None or fi in cells:
             continue
-        cell = [fi, _s(r.get("raw")), KIND_CODE.get(_s(r.get("kind")), _s(r.get("kind")))]
-        if _s(r.get("label_match")) == "fuzzy":
-            cell[2] += "f"
-        p = year_of(r.get("page"))
-        if p != page:
-            cell.append(p if p is not None else 0)
-            page = p
-        out.append(cell)
-    return out
+        raw, kind = _s(r.get("raw")), _s(r.get("kind"))
+        if not raw and kind in ("derived", "inferred") and _s(r.get("value")):
+            raw = fmt(float(r["value"]))          # never printed: the value the arithmetic gives
+        cells[fi] = (" ".join(raw.split("\t")), KIND_LETTER.get(kind, "t"), year_of(r.get("page")),
+                     _s(r.get("label_match")) == "fuzzy")
+    if not cells:
+        return {}
+    n = max(cells) + 1
+    pages, page = [], None
+    for fi in sorted(cells):
+        if cells[fi][2] != page:
+            page = cells[fi][2]
+            pages.append([fi, page or 0])
+    return {"r": "\t".join(cells[i][0] if i in cells else "" for i in range(n)),
+            "k": "".join(cells[i][1] if i in cells else "." for i in range(n)),
+            "p": pages, "f": [fi for fi in sorted(cells) if cells[fi][3]]}
 
 
 def finding_row(f: dict, report_index: dict[str, int], meta_by_id: dict[str, dict]) -> list:
