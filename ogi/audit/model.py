@@ -11,7 +11,8 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -100,12 +101,28 @@ def _int(v) -> int | None:
     return None if v is None else int(v)
 
 
-@dataclass
 class Report:
-    id: str
-    meta: dict
-    cells: dict[str, Cell] = field(default_factory=dict)
-    checked: list[str] = field(default_factory=list)    # the checks run on it (rule instances)
+    """One report: its metadata row and its cells.
+
+    Cells may be given, or loaded on first use by `loader(report)`: the
+    array screen (screen.py) builds cells only for reports a rule fails on.
+    `tables` (t2/t3/t4 with a printed cell) answers has_table without them.
+    """
+
+    def __init__(self, id: str, meta: dict, cells: dict[str, Cell] | None = None,
+                 loader: Callable[["Report"], dict[str, Cell]] | None = None, tables: frozenset[str] | None = None):
+        self.id = id
+        self.meta = meta
+        self._cells = cells if cells is not None or loader is not None else {}
+        self._loader = loader
+        self.tables = tables
+        self.checked: list[str] = []        # the checks run on it (rule instances)
+
+    @property
+    def cells(self) -> dict[str, Cell]:
+        if self._cells is None:
+            self._cells = self._loader(self)
+        return self._cells
 
     @property
     def year(self) -> int | None:
@@ -137,18 +154,20 @@ class Report:
         return c if c is not None else Cell(fid, self.id, None, "", "missing")
 
     def has_table(self, table: str) -> bool:
+        if self._cells is None and self.tables is not None:
+            return table in self.tables
         return any(f.startswith(table + ".") and c.kind != "derived" for f, c in self.cells.items())
 
     def expected_fields(self, table: str) -> list[Field]:
         """The fields this report's layout prints in a table."""
-        template = {"t2": self.template_t2, "t3": self.template_t3}.get(table, "both")
-        out = []
-        for f in fields().values():
-            if f.table != table:
-                continue
-            if table == "t4" or f.printed_in(template or "2021"):
-                out.append(f)
-        return out
+        return list(printed_fields(table, {"t2": self.template_t2, "t3": self.template_t3}.get(table, "both")))
+
+
+@lru_cache(maxsize=None)
+def printed_fields(table: str, template: str | None) -> tuple[Field, ...]:
+    """The fields a layout of a table prints (table 4 has one layout)."""
+    return tuple(f for f in fields().values()
+                 if f.table == table and (table == "t4" or f.printed_in(template or "2021")))
 
 
 def _template(v) -> str | None:
