@@ -130,8 +130,8 @@ def synthetic_specs(n: int, seed: int = 5, clean: float = 0.0) -> list[dict]:
         prev = t
         region = REGIONS[agency % len(REGIONS)]
         name = region["county"] + BODIES[(agency // len(REGIONS)) % len(BODIES)]
-        if (agency // 24) % 2:
-            name = f"{name}{agency // 24}"
+        if agency >= len(REGIONS) * len(BODIES):      # one name per agency: R7/R8 pair its own years only
+            name = f"{name}{agency // (len(REGIONS) * len(BODIES))}"
         over: dict = {}
         defect = "clean" if agency in spotless else DEFECTS[i % len(DEFECTS)]
         _inject(defect, t, over, rng)

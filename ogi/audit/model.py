@@ -154,7 +154,7 @@ class Report:
         return c if c is not None else Cell(fid, self.id, None, "", "missing")
 
     def has_table(self, table: str) -> bool:
-        if self._cells is None and self.tables is not None:
+        if self.tables is not None:
             return table in self.tables
         return any(f.startswith(table + ".") and c.kind != "derived" for f, c in self.cells.items())
 
