@@ -15,7 +15,16 @@ data/. One module per rule family:
 - arithmetic  R12 (a table-3 column left blank throughout)
 - coverage    R13 (cells printed but not read)
 triage decides each finding's cause (extraction or report) and the minimal
-correction; outputs writes the files.
+correction (normalize/repair.py); outputs writes the files. The rules
+themselves (ids, wording, severity, equations, same/previous year) are rows
+of data/rules.csv, the template versions rows of data/templates.csv.
+
+screen.py evaluates the rules as array work for all reports of a batch (a
+reports × fields matrix, rule coefficients, one join on agency key and year)
+and only the reports a family fails on are looked at in Python, so the
+findings are those of every family run on every report, at a fraction of
+the cost. audit_reports also counts each report's checks run and passed
+(`checks_passed`: "54 项校验通过"), written to OUT/checks.parquet/.csv.
 
 audit_dir never holds the dataset: it audits whole agencies a chunk at a
 time (chunks.py), keeps only the findings, and streams audit.xlsx/html from

@@ -1,8 +1,9 @@
 """What every rule family works on: one report's cells, and the findings.
 
 A report's cells come from the `values` table (one row per printed value,
-with its provenance); a report with no `values` rows falls back to the field
-columns of `reports` (values without positions). Rules never read raw
+with its provenance; the first row of a field wins); a report with no
+`values` rows falls back to the field columns of `reports` (values without
+positions). screen.py builds them. Rules never read raw
 documents: only these structures and data/.
 """
 from __future__ import annotations
@@ -179,56 +180,10 @@ def _template(v) -> str | None:
     return next((version for version in versions if s.startswith(version)), s)
 
 
-def _cell_from_row(rid: str, r: dict) -> Cell:
-    value = _clean(r.get("value"))
-    return Cell(
-        field=r["field"], report_id=rid, value=None if value is None else float(value),
-        raw="" if _clean(r.get("raw")) is None else str(r.get("raw")),
-        kind=str(_clean(r.get("kind")) or "number"),
-        table=_int(r.get("table")), row=_int(r.get("row")), col=_int(r.get("col")), page=_int(r.get("page")),
-        row_label=str(_clean(r.get("row_label")) or ""), col_label=str(_clean(r.get("col_label")) or ""),
-        confidence=None if _clean(r.get("confidence")) is None else float(r.get("confidence")),
-        label_match=str(_clean(r.get("label_match")) or ""),
-    )
-
-
 def records(df: pd.DataFrame) -> list[dict]:
     """Rows as dicts, missing values as None: 4× faster than DataFrame.to_dict on Arrow strings."""
     cols = list(df.columns)
     return [dict(zip(cols, row)) for row in zip(*(df[c].to_numpy(dtype=object, na_value=None) for c in cols))]
-
-
-def build_reports(reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Report]:
-    """report_id → Report, cells from `values` (or from the reports' field columns)."""
-    out: dict[str, Report] = {}
-    known = fields()
-    for meta in reports.to_dict("records"):
-        rid = str(meta["report_id"])
-        if rid in out:
-            log.warning("report %s appears twice in reports; the first row is used", rid)
-            continue
-        out[rid] = Report(rid, meta)
-    if values is not None and len(values):
-        for r in records(values):  # once: converting per report cost more than the rules
-            rid = str(r["report_id"])
-            rep = out.get(rid)
-            if rep is None:
-                continue
-            if r["field"] not in known:
-                continue
-            if r["field"] in rep.cells:
-                log.debug("%s: %s given twice in values; the first is used", rid, r["field"])
-                continue
-            rep.cells[r["field"]] = _cell_from_row(rid, r)
-    for rep in out.values():
-        if rep.cells:
-            continue
-        # No `values` rows: use the wide columns (no positions, no provenance).
-        for fid in known:
-            v = _clean(rep.meta.get(fid))
-            if v is not None:
-                rep.cells[fid] = Cell(fid, rep.id, float(v), fmt(float(v)), "number")
-    return out
 
 
 @dataclass

@@ -52,7 +52,7 @@ class Matrix:
 
 
 def _kind_column(kinds: pd.Series) -> np.ndarray:
-    """Cell.kind of each row: an empty kind reads as `number` (model._cell_from_row)."""
+    """Cell.kind of each row: an empty kind reads as `number` (the first row of a field wins)."""
     kind = kinds.to_numpy(dtype=object, na_value=None)
     return np.array([str(k) if k is not None and k == k and str(k) else "number" for k in kind], dtype=object)
 
@@ -110,7 +110,7 @@ def build_matrix(meta: list[dict], values: pd.DataFrame | None, wide: pd.DataFra
 
 
 def _fill_from_wide(wide, ids, fallback, names, types, number, has, present, r6) -> None:
-    """Reports without `values` rows: numbers from the field columns, no provenance (as build_reports)."""
+    """Reports without `values` rows: numbers from the field columns, no provenance (the first row per id)."""
     first = wide.drop_duplicates("report_id").set_index(wide.drop_duplicates("report_id")["report_id"].astype(str))
     for i in np.flatnonzero(fallback):
         rid = ids[i]
@@ -274,7 +274,7 @@ class CellSource:
             self.loaded[rid] = self._ordered(rid, by_report[rid])
 
     def _ordered(self, rid: str, cells: dict[str, Cell]) -> dict[str, Cell]:
-        """Cells in the order of the report's `values` rows (as build_reports), or the fallback's."""
+        """Cells in the order of the report's `values` rows (the first row per id), or the fallback's."""
         r = self.m.row[rid]
         if self.m.fallback[r]:
             return {f: Cell(f, rid, float(self.m.number[r, j]), fmt(float(self.m.number[r, j])), "number")
@@ -304,7 +304,7 @@ def _ints(df: pd.DataFrame, name: str) -> list:
 
 
 def cells_of(rows: pd.DataFrame) -> list[Cell]:
-    """Cells of `values` rows, column by column (model._cell_from_row, without a dict per row)."""
+    """Cells of `values` rows, column by column (one list per column, not a dict per row)."""
     text = lambda name: ["" if v is None else str(v) for v in _column(rows, name)]  # noqa: E731
     kinds = [str(v) if v is not None and str(v) else "number" for v in _column(rows, "kind")]
     return [Cell(f, r, None if v is None else float(v), raw, kind, t, row, col, page, rl, cl,
