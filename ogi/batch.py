@@ -30,7 +30,6 @@ import signal
 import tempfile
 import time
 from collections import deque
-from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Iterable, Iterator
 

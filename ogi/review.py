@@ -77,7 +77,6 @@ def read(out) -> dict[str, dict]:
 
 def _write(out, rows: dict[str, dict]) -> None:
     from ogi.audit.outputs import atomic_write
-    from ogi.sheetsafe import csv_safe
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
@@ -189,7 +188,6 @@ def refresh(out) -> None:
 def patch_page(page: Path, payload: str) -> None:
     """Replace the decisions embedded in audit.html (the block sits near the end of the file)."""
     from ogi.audit.outputs import atomic_write
-    from ogi.sheetsafe import csv_safe
 
     html = page.read_text(encoding="utf-8")
     start = html.rfind(PAGE_MARK[0])

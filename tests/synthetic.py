@@ -110,12 +110,19 @@ def _link(prev, t) -> None:
             t.values[f"t2.{row}.in_force"] = _v(prev.values, f"t2.{row}.in_force") + _v(t.values, f"t2.{row}.issued")
 
 
-def synthetic_specs(n: int, seed: int = 5) -> list[dict]:
+def synthetic_specs(n: int, seed: int = 5, clean: float = 0.0) -> list[dict]:
+    """`clean`: the share of agencies whose reports have no defect (and a layout that fits the year)."""
     rng = random.Random(seed)
+    pick = random.Random(seed + 1)
+    spotless = set()
     specs, prev = [], None
     for i in range(n):
         agency, year_index = divmod(i, 3)
+        if year_index == 0 and clean and pick.random() < clean:
+            spotless.add(agency)
         layout = ("2021", "2021", "2019", "hybrid")[agency % 4]
+        if agency in spotless:
+            layout = "2021"
         years = (2019, 2020, 2021) if layout == "2019" else (2021, 2022, 2023)
         t = truth(seed * 100_000 + i, layout, years[year_index])
         if year_index and prev is not None and layout != "2019":
@@ -123,10 +130,10 @@ def synthetic_specs(n: int, seed: int = 5) -> list[dict]:
         prev = t
         region = REGIONS[agency % len(REGIONS)]
         name = region["county"] + BODIES[(agency // len(REGIONS)) % len(BODIES)]
-        if (agency // 24) % 2:
-            name = f"{name}{agency // 24}"
+        if agency >= len(REGIONS) * len(BODIES):      # one name per agency: R7/R8 pair its own years only
+            name = f"{name}{agency // (len(REGIONS) * len(BODIES))}"
         over: dict = {}
-        defect = DEFECTS[i % len(DEFECTS)]
+        defect = "clean" if agency in spotless else DEFECTS[i % len(DEFECTS)]
         _inject(defect, t, over, rng)
         specs.append(spec_from_truth(t, f"s{seed}-{i:06d}", agency=name, **region, **over))
     return specs
@@ -152,9 +159,9 @@ def _coverage(reports, specs) -> None:
     reports["coverage"] = reports[cols].mean(axis=1)
 
 
-def synthetic_dataset(n: int, seed: int = 5):
+def synthetic_dataset(n: int, seed: int = 5, clean: float = 0.0):
     """(reports, values, statements) of `n` synthetic reports in the dataset contract, with coverage columns."""
-    specs = synthetic_specs(n, seed)
+    specs = synthetic_specs(n, seed, clean)
     reports, values, statements = dataset(specs)
     _coverage(reports, specs)
     return reports, values, statements

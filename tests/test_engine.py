@@ -22,6 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -214,3 +215,23 @@ def test_the_audit_suggestion_and_propose_repairs_are_one_engine():
     printed = {f: v for f, v in t.values.items() if v is not None}
     assert set(found["suggestion"]) == {f"{fid} = {int(right)}"}
     assert propose_repairs(printed, "2019") == [(fid, float(right))]
+
+
+# ---------------------------------------------------------------- the array screen
+
+def test_the_screen_changes_no_finding_and_no_check_count(monkeypatch):
+    """Every family run in Python on every report gives the same findings and checks as the screen's picks."""
+    from ogi.audit import audit_reports, screen
+
+    tables = _tables(FIXTURE / "synthetic")
+    found, checks = audit_reports(*tables)
+    everything = lambda *a, **k: (np.ones(len(a[1]) if a[0] is not None else 0, bool),  # noqa: E731
+                                  np.zeros(len(a[1]), np.int64))
+    monkeypatch.setattr(screen, "screen_arithmetic", lambda m, rows, lay: everything(m, rows))
+    monkeypatch.setattr(screen, "screen_counts", lambda m, rows: np.ones(len(rows), bool))
+    monkeypatch.setattr(screen, "screen_crossyear", lambda m, prev, a, b: everything(m, prev))
+    monkeypatch.setattr(screen, "screen_statements", lambda m, ids, said: everything(m, ids))
+    all_found, all_checks = audit_reports(*tables)
+    assert findings_csv(all_found) == findings_csv(found)
+    assert all_checks.equals(checks)
+    assert (checks["checks_passed"] < checks["checks"]).sum() == found["report_id"].nunique()

@@ -15,7 +15,16 @@ data/. One module per rule family:
 - arithmetic  R12 (a table-3 column left blank throughout)
 - coverage    R13 (cells printed but not read)
 triage decides each finding's cause (extraction or report) and the minimal
-correction; outputs writes the files.
+correction (normalize/repair.py); outputs writes the files. The rules
+themselves (ids, wording, severity, equations, same/previous year) are rows
+of data/rules.csv, the template versions rows of data/templates.csv.
+
+screen.py evaluates the rules as array work for all reports of a batch (a
+reports × fields matrix, rule coefficients, one join on agency key and year)
+and only the reports a family fails on are looked at in Python, so the
+findings are those of every family run on every report, at a fraction of
+the cost. audit_reports also counts each report's checks run and passed
+(`checks_passed`: "54 项校验通过"), written to OUT/checks.parquet/.csv.
 
 audit_dir never holds the dataset: it audits whole agencies a chunk at a
 time (chunks.py), keeps only the findings, and streams audit.xlsx/html from
@@ -29,12 +38,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from . import arithmetic, counts, coverage, crossyear, identity, structure, template, text
+from ogi.normalize.schema import fields
+
+from . import arithmetic, counts, coverage, crossyear, screen, structure, template, text
 from .catalogue import catalogue, rule_order
 from .chunks import CHUNK_REPORTS, VALUES_UNUSED, Chunk, Table, plan, read_keys, system_memory_pool
-from .model import FINDING_COLUMNS, Report, build_reports, empty_findings
+from .model import FINDING_COLUMNS, Report, empty_findings
 from .outputs import GridStore, report_meta, write_audit, write_files
 
 log = logging.getLogger(__name__)
@@ -69,39 +81,83 @@ def _statements_by_report(statements: pd.DataFrame | None, reports: pd.DataFrame
     return out
 
 
-def _check(current: dict[str, Report], earlier: dict[str, Report], said: dict[str, list[dict]],
-           checks: list[dict] | None = None) -> list[dict]:
-    """Finding rows of the `current` reports (unsorted); `earlier` only to compare with.
+def _meta(reports: pd.DataFrame, exclude: set[str] | None = None) -> list[dict]:
+    """The reports' metadata rows (not their field columns: cells come from `values`), first row per id."""
+    known = fields()
+    first = reports.drop_duplicates("report_id")
+    if len(first) < len(reports):
+        log.warning("%d report ids appear twice in reports; the first row is used", len(reports) - len(first))
+    if exclude:
+        first = first[~first["report_id"].astype(str).isin(exclude)]
+    return first[[c for c in first.columns if c not in known]].to_dict("records")
 
-    `checks` gets one row per report: how many checks ran on it and how many passed.
+
+def _check(reports: pd.DataFrame, values: pd.DataFrame | None, said: dict[str, list[dict]],
+           earlier: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+           checks: list[dict] | None = None) -> tuple[list[dict], dict[str, Report]]:
+    """Finding rows of the reports in (reports, values), unsorted, and the Report of each.
+
+    `earlier` (reports, values) are only compared with. The array screen
+    (screen.py) decides which families run in Python on which report; the
+    others' checks are counted by it. `checks` gets one row per report: how
+    many checks ran on it and how many passed.
     """
-    pool = {**earlier, **current}
-    by_key = identity.index(list(current.values()) + [r for k, r in earlier.items() if k not in current])
-    twice = identity.groups(list(current.values()))
-    rows = []
-    for rep in current.values():
-        rows.extend(f.row() for f in identity.duplicates(rep, twice))
-        prev = identity.previous_year(rep, by_key)
+    meta = _meta(reports)
+    n = len(meta)
+    ids = [str(x["report_id"]) for x in meta]
+    wide = reports
+    if earlier is not None:
+        meta += _meta(earlier[0], exclude=set(ids))
+        extra = {str(x["report_id"]) for x in meta[n:]}
+        values = pd.concat([values, earlier[1][earlier[1]["report_id"].astype(str).isin(extra)]], ignore_index=True)
+        wide = pd.concat([reports, earlier[0]], ignore_index=True)
+    m = screen.build_matrix(meta, values, wide)
+    rows = np.arange(n)
+    lay2, lay3 = screen.layouts(meta, "template_t2"), screen.layouts(meta, "template_t3")
+    arith, arith_n = screen.screen_arithmetic(m, rows, lay3[:n])
+    r6 = screen.screen_counts(m, rows)
+    prev = screen.previous_rows(m, meta, n)
+    cross, cross_n = screen.screen_crossyear(m, prev, lay2, lay3)
+    stated, stated_n = screen.screen_statements(m, ids, said)
+    layout = np.array([template.shows_layout(x, t2, t3) for x, t2, t3 in zip(meta, lay2, lay3)], bool)[:n] \
+        if n else np.zeros(0, bool)
+    source = screen.CellSource(m, values)
+    reps = screen.reports_of(meta, m, source)
+    need = arith | r6 | cross | stated | layout
+    source.preload([ids[i] for i in np.flatnonzero(need)] + [m.ids[p] for p in prev[cross] if p >= 0])
+    out = []
+    for i, rid in enumerate(ids):
+        rep = reps[rid]
+        last = reps[m.ids[prev[i]]] if prev[i] >= 0 else None
+        run = {arithmetic: arith[i], counts: r6[i], crossyear: cross[i], text: stated[i]}
         found = []
         for family in FAMILIES:
+            if not run.get(family, True):
+                continue
             try:
-                found.extend(family.check(rep, prev=prev, others=pool, statements=said.get(rep.id, [])))
+                found.extend(family.check(rep, prev=last, others=reps, statements=said.get(rid, [])))
             except Exception:  # one broken report must not hide every other finding
-                log.exception("%s: %s failed", rep.id, family.__name__)
-        rows.extend(f.row() for f in found)
+                log.exception("%s: %s failed", rid, family.__name__)
+        out.extend(f.row() for f in found)
         if checks is not None:
-            checks.append(_checks_row(rep, found))
-    return rows
+            counted = ((0 if arith[i] else arith_n[i]) + (0 if r6[i] else 1) + (0 if cross[i] else cross_n[i])
+                       + (0 if stated[i] else stated_n[i]))
+            checks.append(_checks_row(rep, found, int(counted)))
+    return out, {rid: reps[rid] for rid in ids}
 
 
 CHECK_COLUMNS = ["report_id", "checks", "checks_passed"]
 
 
-def _checks_row(rep: Report, found) -> dict:
-    """A check is a rule instance (R3[granted], R9[t3.new.total], R6 for all cells …); a finding fails it."""
+def _checks_row(rep: Report, found, passed_on_screen: int = 0) -> dict:
+    """A check is a rule instance (R3[granted], R9[t3.new.total], R6 for all cells …); a finding fails it.
+
+    `passed_on_screen`: the checks of the families the screen found nothing for (not run in Python).
+    """
     checked = set(rep.checked)
     failed = {f.check if f.check in checked else f.rule for f in found}
-    return {"report_id": rep.id, "checks": len(checked), "checks_passed": len(checked - failed)}
+    return {"report_id": rep.id, "checks": len(checked) + passed_on_screen,
+            "checks_passed": len(checked - failed) + passed_on_screen}
 
 
 def _checks_frame(rows: list[dict]) -> pd.DataFrame:
@@ -131,11 +187,9 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
 def audit_reports(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFrame | None = None,
                   previous: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(findings, checks): run_audit's findings and, per report, `checks` run and `checks_passed`."""
-    current = build_reports(reports, values)
-    earlier = build_reports(*previous) if previous is not None else {}
     checks: list[dict] = []
-    found = _sorted(_frame(_check(current, earlier, _statements_by_report(statements, reports), checks)))
-    return found, _checks_frame(checks)
+    rows, _ = _check(reports, values, _statements_by_report(statements, reports), previous, checks)
+    return _sorted(_frame(rows)), _checks_frame(checks)
 
 
 def run_audit(reports: pd.DataFrame, values: pd.DataFrame, statements: pd.DataFrame | None = None,
@@ -189,14 +243,13 @@ def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str
                  checks: list[dict]) -> pd.DataFrame:
     """The chunk's findings (unsorted); its flagged reports' tables and meta kept for the files."""
     rep_df, val_df = tables.reports.read(chunk.current), tables.values.read(chunk.current, VALUES_UNUSED)
-    current = build_reports(rep_df, val_df)
-    earlier = {}
+    earlier = None
     if tables.prev_reports is not None and chunk.previous:
-        earlier = build_reports(tables.prev_reports.read(chunk.previous),
-                                tables.prev_values.read(chunk.previous, VALUES_UNUSED))
+        earlier = (tables.prev_reports.read(chunk.previous), tables.prev_values.read(chunk.previous, VALUES_UNUSED))
     statements = None if tables.derive else tables.statements.read(chunk.current)
     said = _statements_by_report(statements, rep_df, tables.derive)
-    found = _frame(_check(current, earlier, said, checks))
+    rows, current = _check(rep_df, val_df, said, earlier, checks)
+    found = _frame(rows)
     flagged = set(found["report_id"].astype(str)) & set(current)
     store.add(val_df, flagged)     # every report's cells for the page; the flagged ones' grids for audit.xlsx
     meta.update({rid: report_meta(rep.meta) for rid, rep in current.items()})

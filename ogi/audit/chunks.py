@@ -32,7 +32,7 @@ from .identity import agency_key
 # findings (~2 per report) and what is made of them: xlsx comments, the page's index.
 CHUNK_REPORTS = 200
 
-# values columns neither build_reports nor grids read: the source path and the cell boxes.
+# values columns neither the audit's cells nor grids read: the source path and the cell boxes.
 VALUES_UNUSED = ("source", "x0", "y0", "x1", "y1")
 
 # What identity.agency_key reads: enough to plan the chunks without the wide table.
@@ -91,7 +91,7 @@ def plan(current: pd.DataFrame, previous: pd.DataFrame | None = None,
          size: int = CHUNK_REPORTS) -> list[Chunk]:
     """Chunks of about `size` reports, whole agency keys each, keys in order of first appearance.
 
-    A report_id counts once, under its first row (build_reports keeps the
+    A report_id counts once, under its first row (the audit keeps the
     first row too). A key with more than `size` reports still makes one
     chunk: splitting it would separate years R7/R8 compare. An earlier report whose id is also in the current
     dataset is left out: run_audit never pairs with it either.

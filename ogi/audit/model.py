@@ -1,8 +1,9 @@
 """What every rule family works on: one report's cells, and the findings.
 
 A report's cells come from the `values` table (one row per printed value,
-with its provenance); a report with no `values` rows falls back to the field
-columns of `reports` (values without positions). Rules never read raw
+with its provenance; the first row of a field wins); a report with no
+`values` rows falls back to the field columns of `reports` (values without
+positions). screen.py builds them. Rules never read raw
 documents: only these structures and data/.
 """
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -72,12 +74,28 @@ def _int(v) -> int | None:
     return None if v is None else int(v)
 
 
-@dataclass
 class Report:
-    id: str
-    meta: dict
-    cells: dict[str, Value] = field(default_factory=dict)
-    checked: list[str] = field(default_factory=list)    # the checks run on it (rule instances)
+    """One report: its metadata row and its cells.
+
+    Cells may be given, or loaded on first use by `loader(report)`: the
+    array screen (screen.py) builds cells only for reports a rule fails on.
+    `tables` (t2/t3/t4 with a printed cell) answers has_table without them.
+    """
+
+    def __init__(self, id: str, meta: dict, cells: dict[str, Value] | None = None,
+                 loader: Callable[["Report"], dict[str, Value]] | None = None, tables: frozenset[str] | None = None):
+        self.id = id
+        self.meta = meta
+        self._cells = cells if cells is not None or loader is not None else {}
+        self._loader = loader
+        self.tables = tables
+        self.checked: list[str] = []        # the checks run on it (rule instances)
+
+    @property
+    def cells(self) -> dict[str, Value]:
+        if self._cells is None:
+            self._cells = self._loader(self)
+        return self._cells
 
     @property
     def year(self) -> int | None:
@@ -109,18 +127,20 @@ class Report:
         return c if c is not None else Value(fid, None, kind=Kind.MISSING, report_id=self.id, label_match="")
 
     def has_table(self, table: str) -> bool:
+        if self.tables is not None:
+            return table in self.tables
         return any(f.startswith(table + ".") and c.origin is not Origin.DERIVED for f, c in self.cells.items())
 
     def expected_fields(self, table: str) -> list[Field]:
         """The fields this report's layout prints in a table."""
-        template = {"t2": self.template_t2, "t3": self.template_t3}.get(table, "both")
-        out = []
-        for f in fields().values():
-            if f.table != table:
-                continue
-            if table == "t4" or f.printed_in(template or "2021"):
-                out.append(f)
-        return out
+        return list(printed_fields(table, {"t2": self.template_t2, "t3": self.template_t3}.get(table, "both")))
+
+
+@lru_cache(maxsize=None)
+def printed_fields(table: str, template: str | None) -> tuple[Field, ...]:
+    """The fields a layout of a table prints (table 4 has one layout)."""
+    return tuple(f for f in fields().values()
+                 if f.table == table and (table == "t4" or f.printed_in(template or "2021")))
 
 
 def _template(v) -> str | None:
@@ -132,56 +152,10 @@ def _template(v) -> str | None:
     return next((version for version in versions if s.startswith(version)), s)
 
 
-def _cell_from_row(rid: str, r: dict) -> Value:
-    value = _clean(r.get("value"))
-    kind, origin = Value.parse_label(_clean(r.get("kind")))
-    return Value(
-        field=r["field"], report_id=rid, value=None if value is None else float(value),
-        raw="" if _clean(r.get("raw")) is None else str(r.get("raw")), kind=kind, origin=origin,
-        table=_int(r.get("table")), row=_int(r.get("row")), col=_int(r.get("col")), page=_int(r.get("page")),
-        row_label=str(_clean(r.get("row_label")) or ""), col_label=str(_clean(r.get("col_label")) or ""),
-        confidence=None if _clean(r.get("confidence")) is None else float(r.get("confidence")),
-        label_match=str(_clean(r.get("label_match")) or ""),
-    )
-
-
 def records(df: pd.DataFrame) -> list[dict]:
     """Rows as dicts, missing values as None: 4× faster than DataFrame.to_dict on Arrow strings."""
     cols = list(df.columns)
     return [dict(zip(cols, row)) for row in zip(*(df[c].to_numpy(dtype=object, na_value=None) for c in cols))]
-
-
-def build_reports(reports: pd.DataFrame, values: pd.DataFrame) -> dict[str, Report]:
-    """report_id → Report, cells from `values` (or from the reports' field columns)."""
-    out: dict[str, Report] = {}
-    known = fields()
-    for meta in reports.to_dict("records"):
-        rid = str(meta["report_id"])
-        if rid in out:
-            log.warning("report %s appears twice in reports; the first row is used", rid)
-            continue
-        out[rid] = Report(rid, meta)
-    if values is not None and len(values):
-        for r in records(values):  # once: converting per report cost more than the rules
-            rid = str(r["report_id"])
-            rep = out.get(rid)
-            if rep is None:
-                continue
-            if r["field"] not in known:
-                continue
-            if r["field"] in rep.cells:
-                log.debug("%s: %s given twice in values; the first is used", rid, r["field"])
-                continue
-            rep.cells[r["field"]] = _cell_from_row(rid, r)
-    for rep in out.values():
-        if rep.cells:
-            continue
-        # No `values` rows: use the wide columns (no positions, no provenance).
-        for fid in known:
-            v = _clean(rep.meta.get(fid))
-            if v is not None:
-                rep.cells[fid] = Value(fid, float(v), fmt(float(v)), report_id=rep.id, label_match="")
-    return out
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ogi.normalize.schema import Template, template_for_year, templates
 
-from .model import Finding, Report
+from .model import Finding, Report, _int
 
 _SHOWS = {"t2": ["t2.regulation.issued", "t2.regulation.made"], "t3": ["t3.other.total", "t3.other.misc.total"]}
 _TEXT_COLUMNS = ("text_preamble", "text_overview", "text_other")
@@ -35,6 +35,14 @@ def _cited_instead(text: str, want: Template) -> Template | None:
     if want.citation in text:
         return None
     return next((t for t in templates() if t.first_year < want.first_year and t.citation in text), None)
+
+
+def shows_layout(meta: dict, t2: str | None, t3: str | None) -> bool:
+    """A finding naming the layout cells will be made (hybrid, or the wrong format for the year)."""
+    template = template_for_year(_int(meta.get("year")))
+    if template is None:
+        return False
+    return bool(t2 and t3 and t2 != t3) or bool((t2 or t3) and (t2 or t3) != template.version)
 
 
 def _layout_cells(report: Report, table: str):

@@ -16,13 +16,13 @@ engine), given the report's evaluated equations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ogi.normalize.repair import TOLERANCE, Fix, repair_groups
 from ogi.normalize.rules import Equation
-
 from ogi.normalize.value import Kind, Origin, Value
 
-from .model import Report
+from .model import Report, printed_fields
 
 OCR_CONFIDENCE = 0.9
 
@@ -31,11 +31,16 @@ def _row_of(fid: str) -> str:
     return fid.rsplit(".", 1)[0]
 
 
+@lru_cache(maxsize=None)
+def _row_fields(table: str, template: str | None, row: str) -> tuple[str, ...]:
+    return tuple(f.id for f in printed_fields(table, template) if _row_of(f.id) == row and not f.sum_of)
+
+
 def row_incomplete(report: Report, fid: str) -> bool:
     """The printed row of `fid` lacks cells its layout has, while it has others."""
-    row = _row_of(fid)
     table = fid.split(".")[0]
-    expected = [f.id for f in report.expected_fields(table) if _row_of(f.id) == row and not f.sum_of]
+    template = {"t2": report.template_t2, "t3": report.template_t3}.get(table, "both")
+    expected = _row_fields(table, template, _row_of(fid))
     if table == "t2" or len(expected) < 2:
         return False    # table-2 rows are blocks of 1–3 cells; no "row" to be short
     present = [f for f in expected if f in report.cells and not report.cells[f].missing]
