@@ -25,22 +25,19 @@ import re
 from dataclasses import dataclass
 
 from .model import Cell, Document, ExtractError, Paragraph, Table
+from .printed import DASH_TOKENS as DASHES
+from .printed import NUMBER_TOKEN as NUMBER
+from .printed import NUMBERING_BREAK as NUMBERING
 
 log = logging.getLogger(__name__)
 
 RUN_TOGETHER = "run-together"
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-NUMBER = re.compile(r"^[+\-−]?[\d０-９][\d０-９,，]*([.．][\d０-９]+)?\s*(件|条|个|项|次|万元|元)?$")
-DASHES = {"-", "--", "—", "——", "–", "/", "／", "无", "無"}
 MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 # a row whose cells were printed with no separator: label text, then the digits
 GLUED = re.compile(r"^(?P<label>.*?[^\d\s０-９,，.．])?(?P<digits>[0-9０-９]+)$")
 SENTENCE_END = re.compile(r"[。；;！!？?]")
 MAX_ROW_LABEL = 120
-# generic numbering cues that start a new label cell inside a run-together label:
-# （一） 一、 1. 1、 — but not the （一） of 第二十条第（一）项
-NUMBERING = re.compile(r"(?<!^)(?<!第)(?=[（(][一二三四五六七八九十]{1,3}[)）]|(?<![一二三四五六七八九十])"
-                       r"[一二三四五六七八九十]{1,3}、|(?<![\d.])\d{1,2}[.．、](?![\d]))")
 
 
 # --- entry point --------------------------------------------------------------

@@ -7,29 +7,19 @@ characters the anchors use, so the fold is one fast `str.translate`.
 """
 from __future__ import annotations
 
-import csv
 import os
 from functools import lru_cache
 
 from opencc import OpenCC
 
-from ogi.data import DATA_DIR
 from ogi.extract.model import PageAnchors, TableAnchors
 
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in (value or "").split("|") if p.strip())
-
-
-@lru_cache(maxsize=None)
-def table_rows() -> tuple[dict, ...]:
-    with open(DATA_DIR / "tables.csv", encoding="utf-8", newline="") as f:
-        return tuple(csv.DictReader(f))
+from .schema import table_defs
 
 
 @lru_cache(maxsize=None)
 def page_anchors() -> PageAnchors:
-    tables = tuple(TableAnchors(_split(row["page_anchors"]), _split(row["lead_anchors"])) for row in table_rows())
+    tables = tuple(TableAnchors(t.page_anchors, t.lead_anchors) for t in table_defs().values())
     used = {ch for t in tables for word in t.page + t.lead for ch in word}
     return PageAnchors(tables, _fold_to(used))
 

@@ -127,16 +127,44 @@ def template_for_year(year: int | None) -> Template | None:
     return next((t for t in templates() if t.fits(year)), None)
 
 
+@dataclass(frozen=True)
+class TableDef:
+    """One statistical table (data/tables.csv): the section it sits in, its Excel sheet, and the words
+    that mark a page as holding it (for the paged readers)."""
+    id: str                        # t2, t3, t4
+    section: str                   # key in data/sections.csv
+    sheet: str                     # its sheet in dataset.xlsx
+    page_anchors: tuple[str, ...]
+    lead_anchors: tuple[str, ...]
+
+
+@lru_cache(maxsize=None)
+def sections() -> tuple[dict, ...]:
+    """data/sections.csv: the six sections in template order (key, numeral, keywords)."""
+    return tuple(row for _, row in _read_csv("sections.csv"))
+
+
+@lru_cache(maxsize=None)
+def table_defs() -> dict[str, TableDef]:
+    """data/tables.csv: t2/t3/t4 in template order."""
+    return {row["table"]: TableDef(row["table"], row["section"], row["sheet"], _split(row["page_anchors"], "|"),
+                                   _split(row["lead_anchors"], "|"))
+            for _, row in _read_csv("tables.csv")}
+
+
+@lru_cache(maxsize=None)
+def table_headings() -> dict[str, str]:
+    """t2/t3/t4 → the official heading of the section they sit in ("二、主动公开政府信息情况")."""
+    numeral = {row["key"]: row["numeral"] for row in sections()}
+    official = {lab.canonical_path[:1]: lab.canonical_path for lab in labels()
+                if lab.table == "heading" and lab.canonical_path[1:2] == "、"}
+    return {t.id: official[numeral[t.section]] for t in table_defs().values()}
+
+
 @lru_cache(maxsize=None)
 def table_titles() -> dict[str, str]:
     """t2/t3/t4 → their printed title ("表二 主动公开政府信息情况"), from the official section headings."""
-    numerals = {"二": "t2", "三": "t3", "四": "t4"}
-    out = {}
-    for lab in labels():
-        head = lab.canonical_path
-        if lab.table == "heading" and head[:1] in numerals and head[1:2] == "、":
-            out[numerals[head[0]]] = f"表{head[0]} {head[2:]}"
-    return out
+    return {t: f"表{head[0]} {head[2:]}" for t, head in table_headings().items()}
 
 
 def table_fields(table: str) -> list[Field]:

@@ -17,7 +17,6 @@ the audit (rule R11) reads only those columns.
 """
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import unicodedata
@@ -25,22 +24,13 @@ from functools import lru_cache
 
 from opencc import OpenCC
 
-from ogi.data import DATA_DIR
-
-from .schema import labels
+from .schema import labels, sections
 
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
-def _section_rows() -> tuple[dict, ...]:
-    """data/sections.csv: the six sections in template order, with their numerals and keywords."""
-    with open(DATA_DIR / "sections.csv", encoding="utf-8", newline="") as f:
-        return tuple(csv.DictReader(f))
-
-
-SECTIONS = tuple(r["key"] for r in _section_rows())
-NUMERALS = tuple(r["numeral"] for r in _section_rows())
+SECTIONS = tuple(r["key"] for r in sections())
+NUMERALS = tuple(r["numeral"] for r in sections())
 NUMERAL_OF = dict(zip(SECTIONS, NUMERALS))
 
 # Column names the reports table uses; `text_preamble` is the text before 一.
@@ -50,7 +40,7 @@ FOUND_COLUMN = "sections_found"
 
 # Words a heading of each section cannot lack: the fallback for headings no
 # variant in labels.csv covers, used only together with the section's number.
-_KEYWORDS = {r["key"]: tuple(r["keywords"].split("|")) for r in _section_rows()}
+_KEYWORDS = {r["key"]: tuple(r["keywords"].split("|")) for r in sections()}
 _MAX_HEADING_CHARS = 40          # a longer paragraph is body text, not a heading
 
 _T2S = OpenCC("t2s")

@@ -26,6 +26,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from .files import umask
+
 MANIFEST = "manifest.json"
 STAGING = ".staging"
 LEFTOVER_GLOBS = (".*.tmp", ".staging*", ".values_by_year.new", ".values_by_year.old")
@@ -80,7 +82,7 @@ def swap_in(folder: Path, out: str | os.PathLike, state: str, counts: dict) -> N
     lacks, write the manifest last; with SIGINT/SIGTERM held until it is done."""
     out = Path(out)
     files = {p.name: p for p in sorted(folder.iterdir())}
-    mode = 0o666 & ~_umask()
+    mode = 0o666 & ~umask()
     for path in files.values():  # mkstemp makes 0600 files: outputs are for colleagues to read
         if path.is_file():
             path.chmod(mode)
@@ -95,12 +97,6 @@ def swap_in(folder: Path, out: str | os.PathLike, state: str, counts: dict) -> N
                 _remove(out / name)
         _write_json(out / MANIFEST, manifest)
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _describe(path: Path) -> dict:

@@ -21,43 +21,21 @@ data.
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
-from ogi.normalize.schema import fields
+from ogi.normalize.schema import fields, table_defs
 
 from .dataset import TABLES, Dataset, table_dtypes, typed
+from .files import atomic
 from .sheetsafe import csv_safe, xlsx_cell, xlsx_row
 
-SHEETS = (("表二 主动公开", "t2."), ("表三 依申请公开", "t3."), ("表四 复议诉讼", "t4."))
 ID_COLUMNS = ["report_id", "agency", "year", "province", "city", "county", "template_t2", "template_t3", "status"]
 EXCEL_MAX_REPORTS = 50_000   # above this, no dataset.xlsx (see the module docstring)
 EXCEL_BATCH_ROWS = 1_000     # reports.parquet rows read at a time for the workbook
-
-
-@contextmanager
-def atomic(path: Path):
-    """Yields a temporary path beside `path`; renames it into place on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would keep the files from the colleagues they are for
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def write_frame(df: pd.DataFrame, out: Path, name: str) -> None:
@@ -229,7 +207,8 @@ def _write_workbook(path: Path, columns: list[str], n_reports: int,
     field_defs = fields()
     filled = _filled_columns([f for f in field_defs if f in columns], batches)
     book = Workbook(write_only=True)  # rows go to disk as they are appended
-    for sheet, prefix in SHEETS:
+    for table in table_defs().values():
+        sheet, prefix = table.sheet, f"{table.id}."
         ids = [f for f in field_defs if f.startswith(prefix) and f in filled]
         if not ids and n_reports:
             continue

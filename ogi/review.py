@@ -76,7 +76,7 @@ def read(out) -> dict[str, dict]:
 
 
 def _write(out, rows: dict[str, dict]) -> None:
-    from ogi.audit.outputs import atomic_write
+    from ogi.files import atomic_write
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
@@ -169,7 +169,7 @@ def load_findings(out) -> pd.DataFrame | None:
 
 def refresh(out) -> None:
     """Carry reviews.csv into findings.parquet/.csv and audit.html (nothing to do without findings)."""
-    from ogi.audit.outputs import atomic_write
+    from ogi.files import atomic_write
     from ogi.sheetsafe import csv_safe
 
     out = Path(out)
@@ -187,7 +187,7 @@ def refresh(out) -> None:
 
 def patch_page(page: Path, payload: str) -> None:
     """Replace the decisions embedded in audit.html (the block sits near the end of the file)."""
-    from ogi.audit.outputs import atomic_write
+    from ogi.files import atomic_write
 
     html = page.read_text(encoding="utf-8")
     start = html.rfind(PAGE_MARK[0])

@@ -13,7 +13,10 @@ from ogi.data import SAMPLES_DIR
 from ogi.normalize.schema import fields
 from ogi.cache import pipeline_version
 from ogi.dataset import TABLES, frames, table_dtypes, text_dtype
-from ogi.output import ID_COLUMNS, SHEETS, _header, write_dataset, write_dataset_chunks
+from ogi.normalize.schema import table_defs
+from ogi.output import ID_COLUMNS, _header, write_dataset, write_dataset_chunks
+
+SHEETS = [(t.sheet, f"{t.id}.") for t in table_defs().values()]
 from ogi.pipeline import (build, chunks, iter_sources, process, update_cache, BuildOptions, write_from_cache,
                           write_partitioned, write_partitioned_from_files)
 

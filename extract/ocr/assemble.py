@@ -6,10 +6,10 @@ import re
 import numpy as np
 
 from ..model import Block, Cell, Paragraph, Table
+from ..printed import DASH_LIKE as _DASH_LIKE
 from .recognise import Line
 from .settings import DEFAULT, ParagraphSettings
 
-_DASH_LIKE = re.compile(r"^[一_—–\-－~～]+$")
 _SPACED_DIGITS = re.compile(r"(?<=\d) +(?=\d)")
 _WRAPPED_NUMBER = re.compile(r"(?<=[\d,，.])\n(?=[\d,，.])")
 

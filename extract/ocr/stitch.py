@@ -1,12 +1,11 @@
 """Tables over page breaks joined, and tables numbered in block order."""
 from __future__ import annotations
 
-import re
 
 from ..model import Block, Cell, Paragraph, Table
+from ..printed import PAGE_FURNITURE as _PAGE_FURNITURE
 from .settings import DEFAULT, StitchSettings
 
-_PAGE_FURNITURE = re.compile(r"^[\s\-—–·第共页/|0-9]+$")
 
 
 def stitch_pages(pages: list[list[Block]], s: StitchSettings = DEFAULT.stitch) -> list[Block]:

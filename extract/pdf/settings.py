@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..printed import ENUMERATOR, PAGE_NUMBER  # noqa: F401 - the PDF reader's names for them
+from ..printed import VALUE_TOKEN as VALUE  # noqa: F401
+
 
 @dataclass(frozen=True)
 class PdfSettings:
@@ -40,10 +43,6 @@ class PdfSettings:
 
 SETTINGS = PdfSettings()
 
-ENUMERATOR = re.compile(r"^\s*(（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、．])")
 NUMBER = re.compile(r"^\s*[-+]?\d[\d,，]*(\.\d+)?\s*%?\s*$")
-# A printed value rather than a label: a number (any digits, a unit after it) or a dash / 无 for zero.
-VALUE = re.compile(r"^\s*([-+]?[\d０-９][\d０-９,，.．]*\s*(%|件|个|项|次|条|人次|万元|元)?|[-—–―/／\\－×]+|无|無)\s*$")
 NUMBER_HEAD = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,，.．\s]*$")   # digits so far, no unit yet
 DIGIT_BREAK = re.compile(r"[\d０-９]\n[\d０-９]")
-PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?|\d{1,4}(\s*/\s*\d{1,4})?)[\s\-—–－·]*$")

@@ -34,7 +34,6 @@ are the same rules and writers on in-memory tables.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +42,7 @@ import pandas as pd
 
 from ogi.normalize.schema import fields
 
+from ..files import atomic_write
 from . import arithmetic, counts, coverage, crossyear, screen, structure, template, text
 from .catalogue import catalogue, rule_order
 from .chunks import CHUNK_REPORTS, VALUES_UNUSED, Chunk, Table, plan, read_keys, system_memory_pool
@@ -288,7 +288,4 @@ def write_checks(out: Path, checks: pd.DataFrame) -> None:
     """OUT/checks.parquet and .csv: per report, the checks run and passed ("24 项校验通过")."""
     for suffix, write in ((".parquet", lambda p: checks.to_parquet(p, index=False)),
                           (".csv", lambda p: checks.to_csv(p, index=False, encoding="utf-8-sig"))):
-        path = out / f"checks{suffix}"
-        tmp = path.with_name(f".{path.name}.tmp")
-        write(tmp)
-        os.replace(tmp, path)
+        atomic_write(out / f"checks{suffix}", write)

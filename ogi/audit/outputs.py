@@ -21,6 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..files import atomic_write
 from ..sheetsafe import csv_safe, xlsx_cell, xlsx_row
 from .grids import TABLE_NAMES, grids, records_by_report
 from .html import write_page
@@ -34,19 +35,6 @@ SEVERITIES = ("error", "warning", "info")
 RED = PatternFill("solid", fgColor="FFC7CE")
 DARK_RED = PatternFill("solid", fgColor="FF7C80")
 GREY = PatternFill("solid", fgColor="E7E6E6")
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """write(tmp) into a temp file beside `path`, then rename over it."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def involved(findings: pd.DataFrame) -> dict[str, dict[str, set[str]]]:

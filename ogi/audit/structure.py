@@ -13,13 +13,11 @@ checked.
 """
 from __future__ import annotations
 
-from ogi.normalize.schema import templates
+from ogi.normalize.schema import table_headings, templates
 from ogi.normalize.sections import FOUND_COLUMN, NUMERALS, SECTION_COLUMNS
 
 from .model import Finding, Report
 
-_TABLES = {"t2": "二、主动公开政府信息情况", "t3": "三、收到和处理政府信息公开申请情况",
-           "t4": "四、政府信息公开行政复议、行政诉讼情况"}
 _FEE_WORDS = ("处理费", "收费", "收取")
 _FEE_TEMPLATE = "2021"    # the template version from whose first year on 六 reports the fee
 
@@ -52,7 +50,7 @@ def _fee_year() -> int:
 
 
 def _tables(report: Report, out: list[Finding]) -> None:
-    for table, heading in _TABLES.items():
+    for table, heading in table_headings().items():
         report.checked.append(f"R11[{table}]")
         if report.has_table(table):
             continue
