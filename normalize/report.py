@@ -34,6 +34,7 @@ class Report:
     tables_found: list[str] = field(default_factory=list)
     sections: dict[str, str] = field(default_factory=dict)
     statements: list[dict] = field(default_factory=list)
+    keywords: list = field(default_factory=list)    # [(term, weight)] of section 五, set by the pipeline
 
     @property
     def report_id(self) -> str:

@@ -268,7 +268,8 @@ def _research_input(out: str):
     empties = pd.read_parquet(os.path.join(out, "values.parquet"), columns=["report_id", "field", "kind"],
                               filters=[("kind", "in", ["dash", "blank"])])
     nothing = frames([], [])
-    return Dataset(pd.read_parquet(reports_path, columns=columns), empties, nothing.statements, nothing.errors)
+    return Dataset(pd.read_parquet(reports_path, columns=columns), empties, nothing.statements, nothing.errors,
+                   keywords=pd.read_parquet(os.path.join(out, "keywords.parquet")))
 
 
 def _audit(args) -> int:

@@ -34,7 +34,7 @@ STATEMENT_COLUMNS = ["report_id", "source", "section", "sentence", "number", "un
 ERROR_COLUMNS = ["source", "stage", "reason"]
 DTYPES = {"integer": "Int64", "signed_integer": "Int64", "decimal": "Float64"}
 TEXT = "text"   # a text column: pandas' own string dtype (`str` in pandas 3, object in pandas 2)
-TABLES = ("reports", "values", "statements", "errors")
+TABLES = ("reports", "values", "statements", "keywords", "errors")
 
 
 @dataclass
@@ -43,6 +43,11 @@ class Dataset:
     values: pd.DataFrame
     statements: pd.DataFrame
     errors: pd.DataFrame
+    keywords: pd.DataFrame | None = None    # section 五's terms per report, computed by the workers
+
+    def __post_init__(self):
+        if self.keywords is None:
+            self.keywords = keywords_frame([])
 
 
 def frames(reports: list[Report], failures: list) -> Dataset:
@@ -51,6 +56,7 @@ def frames(reports: list[Report], failures: list) -> Dataset:
         values=values_frame(reports),
         statements=statements_frame(reports),
         errors=errors_frame(failures),
+        keywords=keywords_frame(reports),
     )
 
 
@@ -59,7 +65,7 @@ def frames(reports: list[Report], failures: list) -> Dataset:
 def table_dtypes(table: str) -> dict[str, str]:
     """column → dtype of one of TABLES, in column order: "Int64", "Float64", "float64", "bool" or TEXT."""
     return {"reports": report_dtypes, "values": value_dtypes, "statements": statement_dtypes,
-            "errors": error_dtypes}[table]()
+            "keywords": keyword_dtypes, "errors": error_dtypes}[table]()
 
 
 def value_dtypes() -> dict[str, str]:
@@ -86,6 +92,10 @@ def section_columns() -> list[str]:
 def statement_dtypes() -> dict[str, str]:
     numbers = {"number": "float64", "approx": "bool"}
     return {col: numbers.get(col, TEXT) for col in STATEMENT_COLUMNS}
+
+
+def keyword_dtypes() -> dict[str, str]:
+    return {"report_id": TEXT, "keyword": TEXT, "weight": "float64"}
 
 
 def error_dtypes() -> dict[str, str]:
@@ -201,6 +211,11 @@ def statements_frame(reports: list[Report]) -> pd.DataFrame:
     rows = [[rep.report_id, display_path(rep.source), s.get("section"), s.get("sentence"), s.get("number"), s.get("unit"),
              bool(s.get("approx")), s.get("field") or ""] for rep in reports for s in rep.statements]
     return typed(pd.DataFrame(rows, columns=STATEMENT_COLUMNS), statement_dtypes())
+
+
+def keywords_frame(reports: list[Report]) -> pd.DataFrame:
+    rows = [[rep.report_id, word, float(weight)] for rep in reports for word, weight in rep.keywords]
+    return typed(pd.DataFrame(rows, columns=list(keyword_dtypes())), keyword_dtypes())
 
 
 def errors_frame(failures: list) -> pd.DataFrame:

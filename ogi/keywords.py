@@ -110,6 +110,16 @@ def keywords_of(text: str, topk: int = 10, names: Sequence[str] = ()) -> list[tu
     return [(w, float(weight)) for w, weight in tags if _is_keyword(w)][:topk]
 
 
+def keywords_for(report, topk: int = 10) -> list[tuple[str, float]]:
+    """The keywords of one normalized report's section 五, as `report_keywords` gives them for its row.
+
+    Called in the workers while they read, so jieba loads once per worker and the keywords table
+    is written with the dataset instead of in a serial pass after it."""
+    meta = report.meta
+    names = [getattr(meta, name, None) for name in _NAME_COLUMNS]
+    return keywords_of(report.sections.get(problems_column(), "") or "", topk, names=names)
+
+
 def _texts(reports: pd.DataFrame, column: str | Sequence[str] | None) -> pd.Series:
     columns = [column or problems_column()] if column is None or isinstance(column, str) else list(column)
     present = [c for c in columns if c in reports]

@@ -51,6 +51,7 @@ def write_dataset(dataset: Dataset, out: str | os.PathLike) -> None:
     write_frame(dataset.reports, out, "reports")
     write_frame(dataset.values, out, "values")
     write_frame(dataset.statements, out, "statements")
+    write_frame(dataset.keywords, out, "keywords")
     with atomic(out / "errors.csv") as tmp:
         csv_safe(dataset.errors).to_csv(tmp, index=False, encoding="utf-8-sig")
     with atomic(out / "dataset.xlsx") as tmp:
@@ -98,7 +99,7 @@ def _writable_parts(piece: Dataset, writers: dict) -> Iterator[dict]:
     rejected = []
     for rid, source in zip(piece.reports["report_id"], piece.reports["source"]):
         alone = Dataset(*(_rows_of(getattr(piece, name), rid) for name in ("reports", "values", "statements")),
-                        errors=piece.errors.iloc[0:0])
+                        errors=piece.errors.iloc[0:0], keywords=_rows_of(piece.keywords, rid))
         try:
             yield {name: writers[name].encode(getattr(alone, name)) for name in TABLES}
         except Exception as exc:  # noqa: BLE001
@@ -106,8 +107,7 @@ def _writable_parts(piece: Dataset, writers: dict) -> Iterator[dict]:
                              f"({exc.__class__.__name__}: {_safe_text(str(exc))[:200]})"])
     errors = pd.concat([piece.errors, pd.DataFrame(rejected, columns=piece.errors.columns)], ignore_index=True)
     errors = typed(errors.map(lambda v: _safe_text(v) if isinstance(v, str) else v), table_dtypes("errors"))
-    empty = {name: writers[name].encode(getattr(piece, name).iloc[0:0]) for name in ("reports", "values",
-                                                                                      "statements")}
+    empty = {name: writers[name].encode(getattr(piece, name).iloc[0:0]) for name in TABLES if name != "errors"}
     yield {**empty, "errors": writers["errors"].encode(errors)}
 
 

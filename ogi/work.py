@@ -14,6 +14,7 @@ from ogi.extract.model import ExtractError
 from ogi.normalize.anchors import page_anchors
 from ogi.normalize.report import Report, normalize
 
+from .keywords import keywords_for
 from .sheetsafe import display_path, name_warning, printable
 
 log = logging.getLogger("ogi.pipeline")
@@ -54,6 +55,7 @@ def process(path: str) -> Report | Failure:
     if not report.values:
         return Failure(path, "normalize", "not a report: no statistical tables found (or they are images)"
                        + (f"; pages needing OCR: {doc.pages_needing_ocr}" if doc.pages_needing_ocr else ""))
+    report.keywords = keywords_for(report)
     return report
 
 

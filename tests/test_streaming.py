@@ -152,7 +152,8 @@ def test_research_tables_from_the_trimmed_input_are_those_of_the_whole_dataset(r
     from ogi.dataset import Dataset
     from ogi.research import research_frames
 
-    whole = Dataset(*(pd.read_parquet(reference / f"{name}.parquet") for name in PARQUET), errors=None)
+    whole = Dataset(*(pd.read_parquet(reference / f"{name}.parquet") for name in PARQUET), errors=None,
+                    keywords=pd.read_parquet(reference / "keywords.parquet"))
     trimmed = _research_input(str(reference))
     assert len(trimmed.reports.columns) < len(whole.reports.columns) / 4
     for name, frame in research_frames(trimmed).items():

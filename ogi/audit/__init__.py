@@ -254,7 +254,8 @@ def _audit_chunk(tables: _Tables, chunk: Chunk, store: GridStore, meta: dict[str
     store.add(val_df, flagged)     # every report's cells for the page; the flagged ones' grids for audit.xlsx
     meta.update({rid: report_meta(rep.meta) for rid, rep in current.items()})
     # last year's reports, so a cross-year finding can name them (not listed as audited)
-    meta.update({rid: {**report_meta(rep.meta), "previous": True} for rid, rep in earlier.items() if rid not in meta})
+    for row in earlier[0].to_dict("records") if earlier is not None else []:
+        meta.setdefault(str(row["report_id"]), {**report_meta(row), "previous": True})
     return found
 
 
