@@ -191,6 +191,33 @@ def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
     return _Columns(n_cols, by_col)
 
 
+def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Reading) -> _Columns:
+    """The header's columns, less those that break the template's column order. A header
+    whose group labels span the wrong result columns (a converter moved a boundary) names
+    columns out of order; such columns are left unread, with a warning, never read shifted."""
+    position = _column_positions(kind)
+    placed = [(c, position[m[0][0]]) for c, m in sorted(columns.by_col.items())
+              if len(m[0]) == 1 and m[0][0] in position]
+    bad = {c for i, (c, p) in enumerate(placed) for d, q in placed[i + 1:] if q <= p} | \
+          {d for i, (c, p) in enumerate(placed) for d, q in placed[i + 1:] if q <= p}
+    if not bad:
+        return columns
+    reading.warnings.append(f"{kind}: table {table.index} names its columns out of the template's order "
+                            f"(columns {sorted(bad)}); their values are left missing")
+    return _Columns(columns.n_cols, {c: m for c, m in columns.by_col.items() if c not in bad})
+
+
+@lru_cache(maxsize=None)
+def _column_positions(kind: str) -> dict[str, int]:
+    """Each column path of a table → its place in the template (the order of data/fields.csv)."""
+    out: dict[str, int] = {}
+    for f in fields().values():
+        if f.table == kind:
+            for path in f.col_paths:
+                out.setdefault(path, len(out))
+    return out
+
+
 @dataclass
 class _Pending:
     """A table row whose cells cannot be placed by position: left to the arithmetic."""
@@ -233,7 +260,7 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
         if start is None:
             continue
         if start > 0:
-            columns = _header_columns(kind, grid, start, table.n_cols)
+            columns = _in_template_order(kind, _header_columns(kind, grid, start, table.n_cols), table, reading)
         if columns is None or not columns.by_col:
             reading.warnings.append(f"{kind}: table {table.index} has no recognisable column headers")
             continue
@@ -300,6 +327,65 @@ def _read_t4(parts: list[Table], reading: Reading) -> None:
     for pending in _read_header_tables("t4", parts, reading):
         reading.warnings.append(f"t4: row {pending.row} of table {pending.table.index} has cells that "
                                 f"cannot be placed; left missing")
+    _undo_sliver_shift(reading)
+
+
+def _undo_sliver_shift(reading: Reading) -> None:
+    """Table 4's value row shifted by a sliver cell. A converter that drops a column from the
+    header but not from the value row (.docx → .odt → .docx through LibreOffice) leaves the
+    row one empty cell too many: every value after it sits one column right and the last is
+    lost. Every group of the table sums to its total, so the arithmetic tells: when the row as
+    printed breaks a sum and dropping exactly one empty cell makes every sum hold (the lost
+    last value then follows from its own sum), the values are moved back and say so."""
+    row = sorted((v for f, v in reading.values.items() if f.startswith("t4.") and v.kind != "derived"),
+                 key=lambda v: (v.table, v.row, v.col if v.col is not None else -1))
+    if len(row) < 2 or len({(v.table, v.row) for v in row}) != 1 or any(v.col is None for v in row):
+        return
+    fids = [v.field for v in row]
+    sums = [e for e in equations(None) if all(t.startswith("t4.") for t in e.terms)]
+
+    def holds(values: dict[str, float], eqs) -> bool:
+        return all(abs(sum(values[f] for f in e.lhs) - sum(values[f] for f in e.rhs)) < 1e-9 for e in eqs)
+
+    printed = {f: (v.value or 0.0) for f, v in zip(fids, row) if v.kind in ("number", "blank", "dash")}
+    if len(printed) != len(fids) or holds(printed, [e for e in sums if set(e.terms) <= set(fids)]):
+        return
+    lost = fids[-1]
+    readings = []
+    for k, v in enumerate(row):
+        if v.kind != "blank":
+            continue
+        moved = [w for j, w in enumerate(row) if j != k]
+        values = {f: (w.value or 0.0) for f, w in zip(fids, moved)}
+        closing = [e for e in sums if lost in e.terms]
+        rest = [e for e in sums if e not in closing and set(e.terms) <= set(values)]
+        if len(closing) != 1 or not holds(values, rest):
+            continue
+        eq = closing[0]
+        side = eq.lhs if lost in eq.lhs else eq.rhs
+        other = eq.rhs if side is eq.lhs else eq.lhs
+        value = sum(values[f] for f in other) - sum(values[f] for f in side if f != lost)
+        if value >= 0:
+            readings.append((k, moved, value))
+    if len(readings) > 1:      # several empty cells could be the extra one: what follows the first is unsure
+        first = readings[0][0]
+        for fid in fids[first:]:
+            del reading.values[fid]
+        reading.warnings.append("t4: the value row breaks the table's sums as if shifted by an empty cell, "
+                                f"and more than one empty cell could be it; {', '.join(fids[first:])} left missing")
+        return
+    if not readings:
+        return
+    _, moved, value = readings[0]
+    labels = {f: v.col_label for f, v in zip(fids, row)}
+    for fid, w in zip(fids, moved):
+        reading.values[fid] = replace(w, field=fid, col_label=labels[fid], label_match="inferred")
+    last = row[-1]
+    reading.values[lost] = Value(lost, value, "", "inferred", last.table, last.row, None, last.page, None, None,
+                                 last.row_label, labels[lost], "inferred")
+    reading.warnings.append("t4: the value row prints one empty cell more than the header has columns (a column "
+                            "lost in conversion); its values were moved back by the table's sums, and "
+                            f"{lost} inferred from them")
 
 
 def _resolve_short_rows(uncertain: list[_Pending], reading: Reading) -> None:

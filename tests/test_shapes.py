@@ -190,3 +190,55 @@ def test_sampled_robustness_matrix_reads_every_cell(tmp_path):
         assert files and wrong == 0, (name, wrong)
         if not accuracy.known_gap(name):
             assert missing == 0, (name, missing)
+
+
+# ---------------------------------------------------------------- a value row shifted by a lost column
+
+def _t4_table(header_groups, results_row, values):
+    from ogi.extract.model import Cell, Table
+    cells, col = [], 0
+    for text, span in header_groups:
+        cells.append(Cell(0, col, text, colspan=span))
+        col += span
+    cells += [Cell(1, c, text) for c, text in enumerate(results_row)]
+    cells += [Cell(2, c, text) for c, text in enumerate(values)]
+    return Table(cells=cells, n_rows=3, n_cols=len(values))
+
+
+RESULTS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+
+
+def test_t4_value_row_shifted_by_an_empty_cell_is_moved_back_by_the_sums():
+    """.docx → LibreOffice .odt → .docx: the value row keeps a sliver's empty cell the header
+    lost, every value after it one column right, the last one gone. Read shifted, nine values
+    were wrong; the sums of each group tell where the extra cell is."""
+    from ogi.normalize.tables import read_tables
+    printed = ["1", "2", "0", "0", "3", "", "4", "0", "1", "0", "5", "2", "0", "0", "0"]
+    header = [("行政复议", 5), ("未经复议直接起诉", 5), ("复议后起诉", 5)]
+    table = _t4_table(header, RESULTS * 3, printed)
+    reading = read_tables([table])
+    got = {f: v.value for f, v in reading.values.items() if f.startswith("t4.")}
+    assert got["t4.suit_direct.upheld"] == 4 and got["t4.suit_direct.total"] == 5
+    assert got["t4.suit_after_review.upheld"] == 2 and got["t4.suit_after_review.total"] == 2
+    assert reading.values["t4.suit_after_review.total"].kind == "inferred"
+    assert any("moved back" in w for w in reading.warnings)
+
+
+def test_t4_row_with_sums_broken_by_the_report_itself_is_kept_as_printed():
+    """A real report's own error (总计 0 where the parts sum to 11) is no shift: kept for the audit."""
+    from ogi.normalize.tables import read_tables
+    printed = ["5", "6", "", "0", "0", "1", "0", "0", "0", "1", "0", "0", "0", "0", "0"]
+    reading = read_tables([_t4_table([("行政复议", 5), ("未经复议直接起诉", 5), ("复议后起诉", 5)], RESULTS * 3, printed)])
+    assert reading.values["t4.review.total"].value == 0 and reading.values["t4.review.upheld"].value == 5
+
+
+def test_t4_header_out_of_template_order_is_left_missing():
+    """Group labels spanning the wrong result columns (a converter moved a boundary): the
+    columns out of order are not read, rather than read under the wrong group."""
+    from ogi.normalize.tables import read_tables
+    printed = [str(i) for i in range(15)]
+    results = RESULTS * 2 + [RESULTS[-1]] + RESULTS[:4]
+    reading = read_tables([_t4_table([("行政复议", 5), ("未经复议直接起诉", 5), ("复议后起诉", 5)], results, printed)])
+    assert "t4.suit_after_review.upheld" not in reading.values
+    assert reading.values["t4.review.upheld"].value == 0
+    assert any("out of the template's order" in w for w in reading.warnings)
