@@ -1,9 +1,11 @@
 """Seconds per scanned table page and peak memory of extract.ocr.
 
-    python benchmarks/bench_ocr.py [scan.pdf ...] [--repeat 3] [--dpi 200]
+    python benchmarks/bench_ocr.py [scan.pdf ...] [--repeat 3] [--dpi 200] [--clean]
 
 Without arguments it builds one generated report (tests/generate.py →
-LibreOffice → 200 dpi grayscale image-only PDF of the table pages) in a
+LibreOffice → image-only PDF of its pages, degraded as a scanner does:
+200 dpi gray, blur 0.4, JPEG 60, tilted 1°, uneven light, a seal; see
+tests/degrade.py; --clean for the undegraded 200 dpi gray pages) in a
 scratch directory. HOME and TMPDIR point there too, since onnxruntime and
 LibreOffice write into them. Prints model load time, seconds per page
 (median over repeats) and the process's peak RSS.
@@ -11,13 +13,10 @@ LibreOffice write into them. Prints model load time, seconds per page
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import random
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,25 +25,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def make_sample(scratch: Path, dpi: int) -> Path:
-    import img2pdf
-    import pypdfium2 as pdfium
-    from tests.generate import random_truth, write_docx
-    docx_path = scratch / "bench.docx"
-    rng = random.Random(11)
-    write_docx(random_truth(rng, "2021"), docx_path, rng=rng)
-    subprocess.run([shutil.which("soffice") or "soffice", f"-env:UserInstallation=file://{scratch / 'lo'}",
-                    "--headless", "--convert-to", "pdf", "--outdir", str(scratch), str(docx_path)],
-                   check=True, capture_output=True, timeout=300)
-    pdf = pdfium.PdfDocument(str(scratch / "bench.pdf"))
-    images = []
-    for i in range(len(pdf)):
-        if "申请人情况" in pdf[i].get_textpage().get_text_range() or "结果维持" in pdf[i].get_textpage().get_text_range():
-            buffer = io.BytesIO()
-            pdf[i].render(scale=dpi / 72, grayscale=True).to_pil().save(buffer, "PNG", dpi=(dpi, dpi))
-            images.append(buffer.getvalue())
+DEGRADED = dict(dpi=200, colour="gray", blur=0.4, jpeg=60, rotation=1.0, seal="red", seal_at="numbers",
+                lighting="gradient")
+
+
+def make_sample(scratch: Path, dpi: int, clean: bool) -> Path:
+    from tests.degrade import Condition, born_digital_pdfs, scan_pages
+    (pdf_path, _), = born_digital_pdfs(scratch, 1, 11)
+    condition = Condition(dpi=dpi, colour="gray") if clean else Condition(**{**DEGRADED, "dpi": dpi})
     target = scratch / "bench_scan.pdf"
-    target.write_bytes(img2pdf.convert(images))
+    target.write_bytes(scan_pages(pdf_path, condition))
+    print(f"sample: {condition.name}")
     return target
 
 
@@ -53,6 +44,7 @@ def main() -> None:
     parser.add_argument("pdfs", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dpi", type=int, default=200)
+    parser.add_argument("--clean", action="store_true", help="undegraded pages")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench_ocr_"))
@@ -60,11 +52,12 @@ def main() -> None:
     os.environ["HOME"] = str(scratch / "home")
     os.environ["TMPDIR"] = str(scratch)
     try:
-        pdfs = [Path(p) for p in args.pdfs] or [make_sample(scratch, args.dpi)]
+        pdfs = [Path(p) for p in args.pdfs] or [make_sample(scratch, args.dpi, args.clean)]
         import pypdfium2 as pdfium
         from ogi.extract import ocr
+        from ogi.extract.ocr import engine
         start = time.perf_counter()
-        ocr._recognizer()
+        engine.recognizer()
         load = time.perf_counter() - start
         per_page, per_page_cpu = [], []
         for path in pdfs:
@@ -82,7 +75,7 @@ def main() -> None:
                 per_page_cpu.append(cpu_s)
                 print(f"{path.name} p{page}: {wall_s:.2f} s wall, {cpu_s:.2f} s CPU (median of {args.repeat})")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"threads: {ocr._threads()}  model load: {load:.2f} s")
+        print(f"threads: {engine.threads()}  model load: {load:.2f} s")
         print(f"seconds per scanned table page: median {statistics.median(per_page):.2f}, max {max(per_page):.2f}"
               f" wall; CPU median {statistics.median(per_page_cpu):.2f} (the machine may be shared: compare CPU)")
         print(f"peak RSS: {peak:.0f} MB")

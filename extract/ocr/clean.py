@@ -102,3 +102,12 @@ def rotate(image: np.ndarray, angle: float, border: int) -> np.ndarray:
     matrix = cv.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv.warpAffine(image, matrix, (w, h), flags=cv.INTER_LINEAR,
                          borderMode=cv.BORDER_CONSTANT, borderValue=border)
+
+
+def rotate_point(x: float, y: float, angle: float, shape: tuple) -> tuple[float, float]:
+    """Where (x, y) lands when the image of `shape` is turned by `rotate(…, angle, …)`."""
+    cv = cv2()
+    h, w = shape[:2]
+    matrix = cv.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    nx, ny = matrix @ np.array([x, y, 1.0])
+    return float(nx), float(ny)

@@ -100,8 +100,10 @@ def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSet
 def _ruling_segments(hsegs, vsegs, tol, end_tol, long):
     """Keep the segments that are table rulings, not thick strokes of bold text.
 
-    A vertical ruling starts and ends on horizontal rulings (accepting one
-    end only would let glyph strokes that touch a ruling split a label); a
+    A vertical ruling reaches at least two horizontal rulings (accepting one
+    only would let glyph strokes that touch a ruling split a label) and is
+    kept between the outermost two: beyond them it is a piece broken off by a
+    seal or a fold, or a glyph stroke touching the frame; a
     horizontal ruling is crossed or ended by a vertical one (only one: a
     stamp or a fold may cut a border into pieces with one upright each).
     A ruling reaches the line it ends on (within `end_tol`); a glyph stroke
@@ -113,11 +115,15 @@ def _ruling_segments(hsegs, vsegs, tol, end_tol, long):
     """
     hsegs, vsegs = hsegs + _join_collinear(hsegs, tol, long), vsegs + _join_collinear(vsegs, tol, long)
 
-    def meets(v, y):
-        return any(abs(hy - y) <= end_tol and h0 - tol <= v[2] <= h1 + tol for h0, h1, hy in hsegs)
+    def between_crossings(v):
+        """The part of `v` from the first to the last horizontal ruling it reaches, or None."""
+        ys = [hy for h0, h1, hy in hsegs if v[0] - end_tol <= hy <= v[1] + end_tol and h0 - tol <= v[2] <= h1 + tol]
+        if len(ys) < 2 or max(ys) - min(ys) < tol:
+            return None
+        return int(round(min(ys))), int(round(max(ys))), v[2]
 
     for _ in range(2):
-        vsegs = [v for v in vsegs if meets(v, v[0]) and meets(v, v[1])]
+        vsegs = [c for c in map(between_crossings, vsegs) if c is not None]
         hsegs = [h for h in hsegs
                  if sum(v0 - tol <= h[2] <= v1 + tol and h[0] - tol <= vx <= h[1] + tol for v0, v1, vx in vsegs) >= 1]
     return hsegs, vsegs

@@ -5,13 +5,13 @@ import logging
 
 import numpy as np
 
-from ..model import Block
+from ..model import Block, Table
 from .assemble import assemble
-from .clean import binarize, deskew, ruling_ink, flatten, rotate
+from .clean import binarize, deskew, flatten, rotate, rotate_point, ruling_ink
 from .grid import cell_interior, find_grids, line_masks, rulings
 from .lines import char_height, text_ink, text_lines
 from .recognise import Line, recognize
-from .seal import split_red
+from .seal import split_red, whiten_gray_seals
 from .settings import DEFAULT, Settings
 
 log = logging.getLogger(__name__)
@@ -21,9 +21,13 @@ def read_page(rgb: np.ndarray, page: int | None, dpi: float, settings: Settings 
     """Seal out, light evened, level; grids from the rulings; lines cut, recognised, assembled."""
     gray, under_red = split_red(rgb, settings.seal)
     gray = flatten(gray, dpi, settings.clean)
+    seals = []
+    if under_red is None:
+        gray, seals = whiten_gray_seals(gray, dpi, settings.seal)
     gray, angle = deskew(gray, dpi, settings.clean)
     if angle:
         log.debug("page %s deskewed by %.2f°", page, angle)
+        seals = [(*rotate_point(x, y, angle, gray.shape), r) for x, y, r in seals]
     binary = binarize(gray, settings.clean)
     for_rulings = ruling_ink(gray, settings.clean)
     if under_red is not None:
@@ -51,4 +55,20 @@ def read_page(rgb: np.ndarray, page: int | None, dpi: float, settings: Settings 
     lines += [Line(b, ("text",)) for b in text_lines(outside, (0, 0, w, h), char_h,
                                                       split_gap=settings.lines.text_split_gap, s=settings.lines)]
     results = recognize(gray, ink, lines, char_h, settings)
-    return assemble(grids, lines, results, page, dpi, char_h, settings.paragraphs)
+    blocks = assemble(grids, lines, results, page, dpi, char_h, settings.paragraphs)
+    if seals:
+        doubt_under_seals(blocks, [(x * 72 / dpi, y * 72 / dpi, r * 72 / dpi) for x, y, r in seals],
+                          settings.seal.under_seal_confidence)
+    return blocks
+
+
+def doubt_under_seals(blocks: list[Block], discs: list[tuple[float, float, float]], ceiling: float) -> None:
+    """Cells a seal's disc touches get at most `ceiling` confidence: a digit may hide under its strokes."""
+    for table in (b for b in blocks if isinstance(b, Table)):
+        for cell in table.cells:
+            x0, y0, x1, y1 = cell.bbox
+            for x, y, r in discs:
+                nx, ny = min(max(x, x0), x1), min(max(y, y0), y1)      # the cell's point nearest the centre
+                if (nx - x) ** 2 + (ny - y) ** 2 <= r * r:
+                    cell.confidence = min(cell.confidence if cell.confidence is not None else 1.0, ceiling)
+                    break

@@ -3,6 +3,11 @@
 In colour, a seal is found by its colour; stamp ink multiplies with the print
 under it, so near red ink the page is read through its red channel, where
 the seal's strokes are nearly as light as paper and black print stays dark.
+In a gray scan a seal is found by its shape, a closed ring, and told from the
+print by its level: stamp ink turns mid-gray, print under it stays black. A
+seal as black as the print (a 1-bit scan) is left alone: its strokes are
+not rulings (they end on none) and a digit under them reads with low
+confidence or not at all.
 """
 from __future__ import annotations
 
@@ -42,6 +47,59 @@ def split_red(rgb: np.ndarray, s: SealSettings = DEFAULT.seal) -> tuple[np.ndarr
     under = near_red & (r16 + gray < s.print_under_red_max) & (r16 < local - s.local_drop)
     gray[near_red] = through_red[near_red]
     return gray, under
+
+
+def whiten_gray_seals(gray: np.ndarray, dpi: float,
+                      s: SealSettings = DEFAULT.seal) -> tuple[np.ndarray, list[tuple[float, float, float]]]:
+    """(`gray` with the mid-gray ink of each ring-shaped seal turned white, print under it kept;
+    the discs (x, y, radius) of every seal found, whitened or not)."""
+    out = gray
+    discs = []
+    for x, y, r, level in gray_seals(gray, dpi, s):
+        discs.append((x, y, r * s.disc_margin))
+        if not s.ring_ink_range[0] <= level < s.ring_ink_range[1]:
+            continue
+        if out is gray:
+            out = gray.copy()
+        disc = r * s.disc_margin
+        y0, y1 = max(0, int(y - disc)), min(gray.shape[0], int(y + disc) + 1)
+        x0, x1 = max(0, int(x - disc)), min(gray.shape[1], int(x + disc) + 1)
+        yy, xx = np.ogrid[y0:y1, x0:x1]
+        inside = (yy - y) ** 2 + (xx - x) ** 2 <= disc ** 2
+        window = out[y0:y1, x0:x1]
+        window[inside & (window > level * s.print_share)] = 255
+    return out, discs
+
+
+def gray_seals(gray: np.ndarray, dpi: float, s: SealSettings = DEFAULT.seal) -> list[tuple[float, float, float, float]]:
+    """(x, y, radius, ink level) of each closed ring of seal size on the page.
+
+    Circles come from OpenCV's Hough transform on a coarse copy of the page;
+    a circle is a seal when ink lies along nearly all of it (a table's lines
+    cross a circle drawn over them only here and there). The ink level is the
+    median darkest value across the ring.
+    """
+    cv = cv2()
+    f = max(1.0, dpi / s.ring_work_dpi)
+    small = cv.resize(gray, None, fx=1 / f, fy=1 / f, interpolation=cv.INTER_AREA)
+    small = cv.GaussianBlur(small, (5, 5), 1.5)
+    circles = cv.HoughCircles(small, cv.HOUGH_GRADIENT, dp=1, minDist=s.ring_min_radius_in * s.ring_work_dpi,
+                              param1=s.ring_edge, param2=s.ring_votes,
+                              minRadius=int(s.ring_min_radius_in * dpi / f), maxRadius=int(s.ring_max_radius_in * dpi / f))
+    if circles is None:
+        return []
+    found = []
+    h, w = gray.shape
+    band = max(2, int(s.ring_band_in * dpi))
+    angles = np.linspace(0, 2 * np.pi, s.ring_samples, endpoint=False)
+    for cx, cy, cr in circles[0] * f:
+        radii = np.arange(cr - band, cr + band + 1)
+        ys = np.clip(np.round(cy + np.outer(np.sin(angles), radii)).astype(int), 0, h - 1)
+        xs = np.clip(np.round(cx + np.outer(np.cos(angles), radii)).astype(int), 0, w - 1)
+        darkest = gray[ys, xs].min(axis=1)
+        if (darkest < s.ring_ink_range[1]).mean() >= s.ring_min_closed:
+            found.append((float(cx), float(cy), float(cr + band), float(np.median(darkest))))
+    return found
 
 
 def remove_red(rgb: np.ndarray) -> np.ndarray:

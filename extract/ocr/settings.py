@@ -45,6 +45,19 @@ class SealSettings:
     near_px: int = 7                    # the neighbourhood of red ink whose pixels are read through red
     local_window_px: int = 15           # print under red is darker than its surroundings by local_drop
     local_drop: int = 30
+    # a seal that is not red (a gray scan, a photocopied stamp) is found by its shape: a ring
+    ring_work_dpi: float = 50.0         # the circle search runs on a page this coarse
+    ring_min_radius_in: float = 0.5     # official seals are 38–45 mm across; small ones 30 mm
+    ring_max_radius_in: float = 1.1
+    ring_edge: float = 80.0             # HoughCircles' Canny threshold
+    ring_votes: float = 40.0            # HoughCircles' accumulator threshold
+    ring_band_in: float = 0.03          # the ring's ink is looked for this far either side of the circle
+    ring_samples: int = 360
+    ring_min_closed: float = 0.75       # share of the circle that must be inked: table lines give ≤ 0.65
+    ring_ink_range: tuple = (60, 200)   # seal ink this light is told from print (darker) by its level
+    print_share: float = 0.85           # under a seal, print is darker than this share of the seal's level
+    disc_margin: float = 1.05           # the seal's disc, a little wider than its ring
+    under_seal_confidence: float = 0.5  # a cell under a gray seal: even "no ink" may be a digit the seal hid
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,159 @@
+"""Scans as scanners make them (tests/degrade.py): blur, JPEG, gray seals, tilt, uneven light.
+
+The fast tests draw a ruled table with PIL, degrade it and check the page
+cleaning and the grid (no recogniser, no LibreOffice). The slow test reads
+generated reports through the all-pairs sample of the degradation matrix and
+holds every condition to the issue's bar: ≥ 99.5 % of cells right and no
+wrong value the audit would not point at.
+"""
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from tests.degrade import Condition, Tally, degrade, pairwise_conditions, stamp
+
+XS = [100, 500, 700, 900, 1100, 1300]
+YS = [200, 280, 360, 440, 520, 600, 680]
+
+
+def _ruled_page(dpi=200):
+    """An A4-ish page at `dpi` with a 6×5 table of 1-px rulings and a number in each cell."""
+    from PIL import Image, ImageDraw, ImageFont
+    image = Image.new("RGB", (1654, 2339), "white")
+    draw = ImageDraw.Draw(image)
+    for y in YS:
+        draw.line((XS[0], y, XS[-1], y), fill=(0, 0, 0), width=1)
+    for x in XS:
+        draw.line((x, YS[0], x, YS[-1]), fill=(0, 0, 0), width=1)
+    font = None
+    path = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    if os.path.exists(path):
+        font = ImageFont.truetype(path, 30)
+    for r in range(len(YS) - 1):
+        for c in range(len(XS) - 1):
+            draw.text(((XS[c] + XS[c + 1]) / 2, (YS[r] + YS[r + 1]) / 2), str(10 * r + c), fill=(0, 0, 0),
+                      font=font, anchor="mm")
+    return image
+
+
+def _cleaned_grid(encoded: bytes):
+    """The page through the cleaning and grid steps of extract.ocr (no recognition)."""
+    import numpy as np
+    from PIL import Image
+    from ogi.extract.ocr.clean import deskew, flatten, ruling_ink
+    from ogi.extract.ocr.grid import find_grids, line_masks
+    from ogi.extract.ocr.seal import split_red, whiten_gray_seals
+    rgb = np.asarray(Image.open(io.BytesIO(encoded)).convert("RGB"))
+    gray, under = split_red(rgb)
+    gray = flatten(gray, 200)
+    seals = []
+    if under is None:
+        gray, seals = whiten_gray_seals(gray, 200)
+    gray, angle = deskew(gray, 200)
+    return find_grids(*line_masks(ruling_ink(gray), 200), 200), angle, seals
+
+
+# known gaps, kept visible: a seal whose ring crosses 1-px rulings in a gray scan still costs walls
+# (its ink is whitened with the rulings under it), and 1-bit tilted rulings lose verticals
+_GAP = pytest.mark.xfail(strict=True, reason="known gap: see docs/accuracy-scans.md")
+
+
+@pytest.mark.parametrize("condition", [
+    Condition(colour="gray", blur=0.8, jpeg=35, rotation=2.5, lighting="gradient"),
+    Condition(colour="rgb", blur=0.4, jpeg=60, rotation=-1.0, seal="red", lighting="gradient"),
+    pytest.param(Condition(colour="gray", blur=0.4, jpeg=60, rotation=1.0, seal="red"), marks=_GAP),
+    pytest.param(Condition(colour="gray", blur=0.0, jpeg=90, rotation=-2.5, seal="gray"), marks=_GAP),
+    pytest.param(Condition(colour="bw", blur=0.4, jpeg=None, rotation=1.0, lighting="gradient"), marks=_GAP),
+], ids=lambda c: c.name)
+def test_grid_of_one_pixel_rulings_survives_blur_jpeg_tilt_light_and_seal(condition):
+    pytest.importorskip("cv2")
+    seal_at = ((XS[1] + XS[3]) // 2, (YS[2] + YS[4]) // 2)
+    grids, angle, _ = _cleaned_grid(degrade(_ruled_page(), condition, seal_at))
+    assert abs(angle + condition.rotation) < 0.2                 # levelled from the ink
+    assert len(grids) == 1
+    grid = grids[0]
+    assert (len(grid.ys) - 1, len(grid.xs) - 1) == (len(YS) - 1, len(XS) - 1)
+    assert all(cell[2:] == (1, 1) for cell in grid.cells)        # no wall lost under the seal or the blur
+
+
+def test_gray_seal_is_found_by_its_ring_and_not_on_a_table_without_one():
+    pytest.importorskip("cv2")
+    import numpy as np
+    from ogi.extract.ocr.seal import gray_seals
+    page = _ruled_page()
+    plain = np.asarray(page.convert("L"))
+    assert gray_seals(plain, 200) == []
+    sealed = np.asarray(stamp(page, (800, 450), 160, (150, 150, 150)).convert("L"))
+    found = gray_seals(sealed, 200)
+    assert len(found) == 1
+    x, y, r, level = found[0]
+    assert abs(x - 800) < 8 and abs(y - 450) < 8 and 140 <= r <= 175 and 120 <= level <= 170
+
+
+def test_cells_under_a_gray_seal_are_doubtful():
+    """A digit under a seal is read or missing, never wrong: even an empty cell there is not surely blank."""
+    from ogi.extract.model import Cell, Table
+    from ogi.extract.ocr.page import doubt_under_seals
+    cells = [Cell(0, 0, "", bbox=(0, 0, 50, 20), confidence=1.0), Cell(0, 1, "7", bbox=(300, 0, 350, 20),
+                                                                            confidence=0.99)]
+    doubt_under_seals([Table(cells, 1, 2)], [(40.0, 40.0, 30.0)], 0.5)
+    assert cells[0].confidence == 0.5 and cells[1].confidence == 0.99
+
+
+def test_pairwise_sample_covers_every_pair_of_levels():
+    from itertools import combinations
+    from tests.degrade import MATRIX
+    conditions = pairwise_conditions()
+    assert len(conditions) < 40
+    keys = list(MATRIX)
+    for a, b in combinations(keys, 2):
+        seen = {(getattr(c, a), getattr(c, b)) for c in conditions}
+        assert len(seen) == len(MATRIX[a]) * len(MATRIX[b]), (a, b)
+
+
+# ------------------------------------------------------------------ the matrix (slow)
+
+@pytest.fixture(scope="module")
+def born_digital(tmp_path_factory):
+    pytest.importorskip("docx")
+    from tests.degrade import born_digital_pdfs
+    root = tmp_path_factory.mktemp("scans")
+    (root / "home").mkdir()
+    saved = {k: os.environ.get(k) for k in ("HOME", "TMPDIR")}
+    os.environ["HOME"], os.environ["TMPDIR"] = str(root / "home"), str(root)
+    try:
+        yield born_digital_pdfs(root, 2, 1313)
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.mark.slow
+@pytest.mark.ocr
+@pytest.mark.libreoffice
+def test_every_condition_of_the_pairwise_matrix_reads_995_percent_with_no_unflagged_wrong(born_digital):
+    """One generated report per condition (layouts in turn); per-condition figures are in docs/accuracy-scans.md."""
+    pytest.importorskip("rapidocr")
+    from tests.degrade import compare, read_scan, scan_pages
+    results = {}
+    for k, condition in enumerate(pairwise_conditions()):
+        pdf_path, truth = born_digital[k % len(born_digital)]
+        tally = compare(read_scan(scan_pages(pdf_path, condition)), truth)
+        results[condition.name] = tally
+    summary = {name: f"{t.right}/{t.total}" for name, t in results.items()}
+    assert all(t.unflagged_wrong == 0 for t in results.values()), \
+        [(n, [e for e in t.examples if e[0] == "WRONG-UNFLAGGED"]) for n, t in results.items() if t.unflagged_wrong]
+    below = {name: summary[name] for name, t in results.items() if t.share_right < 0.995}
+    assert not below, below
+    total = Tally()
+    for t in results.values():
+        total.add(t)
+    assert total.share_right >= 0.995
