@@ -154,7 +154,7 @@ def test_outputs_have_the_contract_columns(tmp_path):
     reports = pd.read_parquet(out / "reports.parquet")
     assert list(values.columns[:12]) == VALUE_COLUMNS[:12]
     assert list(reports.columns[:len(REPORT_COLUMNS)]) == REPORT_COLUMNS
-    assert reports.columns[15] == "t2.regulation.issued"
+    assert reports.columns[len(REPORT_COLUMNS)] == "t2.regulation.issued"
     assert len(reports) == 6 and set(reports["status"]) == {"complete"}
     csv_values = pd.read_csv(out / "values.csv", encoding="utf-8-sig")
     assert len(csv_values) == len(values)
