@@ -123,6 +123,6 @@ def write_notices(out, to=None, settings: NoticeSettings = SETTINGS) -> list[Pat
         names.add(name)
         path = folder / f"{name}-整改通知.docx"
         doc = _document(ag, settings)
-        atomic_write(path, lambda p: doc.save(p))
+        atomic_write(path, doc.save)
         written.append(path)
     return written

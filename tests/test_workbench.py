@@ -293,6 +293,11 @@ def test_page_triage_and_a_decision_that_lasts(tmp_path, built, browser):
         assert names == ["broken.docx 未能读取", "广州市天河区卫生健康局", "广州市天河区卫生健康局",
                          "杭州市西湖区人民政府", "淮安市洪泽区人民政府"]      # clean, flagged, failed, both copies
         browser.save_screenshot(str(tmp_path / "overview.png"))
+        browser.find_element(By.CSS_SELECTOR, 'th[data-k="year"]').click()          # sortable
+        years = [r[1] for r in _overview(browser)]
+        assert years == sorted(years, reverse=True) and years[0] == "2023"
+        browser.find_element(By.CSS_SELECTOR, 'th[data-k="year"]').click()
+        assert [r[1] for r in _overview(browser)] == sorted(years)
 
         browser.find_element(By.ID, "f-search").send_keys("西湖")
         _wait(browser, lambda: [r[0] for r in _overview(browser)] == ["杭州市西湖区人民政府"])

@@ -26,7 +26,7 @@ from ..sheetsafe import csv_safe, xlsx_cell, xlsx_row
 from .grids import TABLE_NAMES, grids, records_by_report
 from .html import write_page
 from .identity import agency_key
-from .model import FINDING_COLUMNS
+from .model import FINDING_COLUMNS, group_label
 from .page_data import CAUSE_ZH, SEVERITY_ZH, cells_payload, pages, place, suggestion_words, words
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,13 @@ def finding_rows(findings: pd.DataFrame, meta: dict[str, dict]):
         yield [_clean(shown.get(key)) for _, key in LIST_COLUMNS]
 
 
+def _grouped(table: str, label: str, cell: tuple[str, str] | None) -> str:
+    """Table 4's column label with its group (行政复议·结果维持): the three groups print the same labels."""
+    if table != "t4" or cell is None:
+        return label
+    return f"{group_label(cell[1])}·{label}"
+
+
 def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Callable[[str], dict],
           meta: dict[str, dict] | None = None) -> None:
     """Write-only workbook: rows stream to disk, so only one report's tables are held at a time."""
@@ -231,8 +238,9 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
             ws.append([_styled(ws, f"{agency} {'' if pd.isna(year) else int(year)}年（{rid}）", font=Font(bold=True))])
             for gr in grid.rows:
                 if gr.header:
-                    ws.append([None] + [_styled(ws, h, fill=GREY, alignment=Alignment(wrap_text=True))
-                                        for h in gr.header])
+                    ws.append([None] + [_styled(ws, _grouped(t, h, gr.cells.get(i)), fill=GREY,
+                                                alignment=Alignment(wrap_text=True))
+                                        for i, h in enumerate(gr.header)])
                 row = [None] * (1 + max(gr.cells, default=-1) + 1)
                 row[0] = gr.label
                 for i, (raw, fid) in gr.cells.items():

@@ -21,8 +21,8 @@ import pandas as pd
 from ogi.normalize.schema import fields, table_titles
 
 from .catalogue import catalogue
-from .model import fmt
 from .identity import DUPLICATE_RULE, DUPLICATE_WORDING
+from .model import fmt
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 CAUSE_ZH = {"report": "报告本身", "extraction": "提取存疑"}
