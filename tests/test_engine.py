@@ -235,3 +235,20 @@ def test_the_screen_changes_no_finding_and_no_check_count(monkeypatch):
     assert findings_csv(all_found) == findings_csv(found)
     assert all_checks.equals(checks)
     assert (checks["checks_passed"] < checks["checks"]).sum() == found["report_id"].nunique()
+
+
+def test_reports_without_values_rows_are_audited_from_their_field_columns():
+    from ogi.audit import audit_reports
+    from test_audit import dataset, nonzero_t4, spec_from_truth, truth
+
+    t = truth(83, "2021", 2022)
+    t.values = nonzero_t4(t.values)
+    t.values["t4.review.total"] = 0
+    reports, values, said = dataset([spec_from_truth(t, "r1")])
+    for no_values in (values.iloc[0:0], None):
+        found, checks = audit_reports(reports, no_values, said)
+        assert list(found["check"]) == ["R5[review]"]
+        assert found.iloc[0]["suggestion"] == "t4.review.total = 7"
+        assert checks.iloc[0]["checks"] - checks.iloc[0]["checks_passed"] == 1
+    found, checks = audit_reports(reports.iloc[0:0], values, None)
+    assert found.empty and checks.empty

@@ -84,8 +84,8 @@ def build_matrix(meta: list[dict], values: pd.DataFrame | None, wide: pd.DataFra
     derived = np.zeros((n, width), bool)
     types = np.array([known[f].type for f in names], dtype=object)
     if values is not None and len(values):
-        rcode = pd.Categorical(values["report_id"].astype(str), categories=ids).codes.astype(np.int64)
-        fcode = pd.Categorical(values["field"].astype(str), categories=names).codes.astype(np.int64)
+        rcode = pd.Index(ids).get_indexer(values["report_id"].astype(str)).astype(np.int64)     # −1: not ours
+        fcode = pd.Index(names).get_indexer(values["field"].astype(str)).astype(np.int64)
         ok = np.flatnonzero((rcode >= 0) & (fcode >= 0))
         _, first = np.unique(rcode[ok] * width + fcode[ok], return_index=True)   # first row per cell
         idx = ok[first]
