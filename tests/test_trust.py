@@ -638,3 +638,18 @@ def test_run_local_takes_an_injected_worker_and_stops_a_hanging_one(tmp_path):
             run_local([str(tmp_path / "a.docx"), str(tmp_path / "b.docx")], 2, timeout=8, worker=_hang_on_b)}
     assert getattr(done["b.docx"], "stage", None) == "timeout"
     assert not hasattr(done["a.docx"], "stage")
+
+
+def test_ogi_audit_keeps_out_one_generation(built, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out, copy_function=shutil.copy2)
+    proc = ogi("audit", out, env=built["env"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert _one_generation(out)["state"] == built["manifest"]["state"]
+    assert _leftovers(out) == []
+    before = _outputs(out)
+    proc = ogi("build", built["src"], "-o", out, "-q", env=built["env"])  # nothing changed: nothing rewritten
+    assert proc.returncode == 0 and "processed 0" in proc.stdout
+    assert _outputs(out) == before
