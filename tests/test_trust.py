@@ -535,10 +535,16 @@ def test_interrupted_build_leaves_the_old_or_the_new_generation(built, tmp_path,
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     import time
 
-    started = time.monotonic()
-    # reading: each new document takes 5 s more (tests/hooks), so 3 s in is mid-read
-    ready = {"reading": lambda: time.monotonic() - started > 3,
-             "writing": _staged(out), "audit": _staged(out, "findings.parquet")}[phase]
+    opened = []
+
+    def reading():
+        """The cache is open (its WAL exists) since 1.5 s: each new document takes 5 s more
+        (tests/hooks), so the build is mid-read."""
+        if not opened and (out / "cache.sqlite-wal").exists():
+            opened.append(time.monotonic())
+        return bool(opened) and time.monotonic() - opened[0] > 1.5
+
+    ready = {"reading": reading, "writing": _staged(out), "audit": _staged(out, "findings.parquet")}[phase]
     assert _wait_for(lambda: ready() or proc.poll() is not None), "the build never reached " + phase
     assert proc.poll() is None, "the build ended before it could be interrupted"
     proc.send_signal(getattr(signals, signame))
