@@ -50,8 +50,8 @@ MAX_SPAN = 1000                  # browsers clamp spans the same way
 MAX_TABLE_SLOTS = 200_000
 # tables one page may hold: 10 MB of small tables took 18 s to rebuild (issue 9); a report has < 50
 MAX_TABLES = 2000
-HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))\s*(?:!important\s*)?(?:;|$)",
-                          re.I)
+HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))"
+                          r"\s*(?:!important\s*)?(?:;|$)", re.I)
 HTML_SPACE = re.compile(r"[ \t\r\n\f\v\xa0]+")
 NUMERIC_CELL = re.compile(r"^[\s\d０-９,，.．%％+\-]*\d[\s\d０-９,，.．%％+\-]*$")
 META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)

@@ -273,18 +273,45 @@ def _research_input(out: str):
 
 
 def _audit(args) -> int:
-    from .audit import audit_dir
+    from .pipeline import exclusive
 
     for folder in filter(None, (args.out, args.previous)):
         if not os.path.isfile(os.path.join(folder, "reports.parquet")):
             print(f"error: {folder} holds no dataset written by ogi build (no reports.parquet)", file=sys.stderr)
             return EXIT_INPUT
 
-    findings = audit_dir(args.out, args.previous)
+    with exclusive(args.out):  # a build writing OUT meanwhile would mix generations
+        findings = _audit_generation(args.out, args.previous)
     by_severity = findings["severity"].value_counts().to_dict() if len(findings) else {}
     print(f"findings {len(findings)} ({', '.join(f'{k} {v}' for k, v in sorted(by_severity.items())) or 'none'})"
           f" → {args.out}/audit.html")
     return 0
+
+
+def _audit_generation(out: str, previous: str | None):
+    """audit_dir in a staging folder holding links to OUT's dataset; the audit files then replace
+    OUT's together, and the manifest follows them (ogi/generation.py)."""
+    import shutil
+
+    from .audit import audit_dir
+    from .generation import replace_part, staging
+
+    folder = staging(out)
+    dataset = [name for name in ("reports.parquet", "values.parquet", "statements.parquet")
+               if os.path.exists(os.path.join(out, name))]
+    try:
+        for name in dataset:
+            try:
+                os.link(os.path.join(out, name), folder / name)
+            except OSError:  # a file system without hard links
+                shutil.copy2(os.path.join(out, name), folder / name)
+        findings = audit_dir(folder, previous)
+        for name in dataset:
+            (folder / name).unlink()
+        replace_part(folder, out)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return findings
 
 
 def _print_errors(errors, out: str, limit: int = 20) -> None:

@@ -208,8 +208,8 @@ def _joined(warnings: str, more: str) -> str:
 
 
 def statements_frame(reports: list[Report]) -> pd.DataFrame:
-    rows = [[rep.report_id, display_path(rep.source), s.get("section"), s.get("sentence"), s.get("number"), s.get("unit"),
-             bool(s.get("approx")), s.get("field") or ""] for rep in reports for s in rep.statements]
+    rows = [[rep.report_id, display_path(rep.source), s.get("section"), s.get("sentence"), s.get("number"),
+             s.get("unit"), bool(s.get("approx")), s.get("field") or ""] for rep in reports for s in rep.statements]
     return typed(pd.DataFrame(rows, columns=STATEMENT_COLUMNS), statement_dtypes())
 
 

@@ -77,15 +77,36 @@ def staging(out: str | os.PathLike) -> Path:
     return folder
 
 
+def replace_part(folder: Path, out: str | os.PathLike) -> None:
+    """Move the files of `folder` into OUT over their older versions (`ogi audit` rewriting the
+    audit of a generation), updating their entries in the manifest; signals held as in swap_in."""
+    out = Path(out)
+    files = {p.name: p for p in sorted(folder.iterdir())}
+    _share(files.values())
+    manifest = read_manifest(out)
+    if manifest is not None:
+        manifest.setdefault("files", {}).update({name: _describe(path) for name, path in files.items()})
+    with held_signals():
+        for name, path in files.items():
+            _replace(path, out / name)
+        if manifest is not None:
+            _write_json(out / MANIFEST, manifest)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _share(paths) -> None:
+    mode = 0o666 & ~umask()
+    for path in paths:  # mkstemp makes 0600 files: outputs are for colleagues to read
+        if path.is_file():
+            path.chmod(mode)
+
+
 def swap_in(folder: Path, out: str | os.PathLike, state: str, counts: dict) -> None:
     """Move every file of `folder` into OUT, remove the previous generation's files that this one
     lacks, write the manifest last; with SIGINT/SIGTERM held until it is done."""
     out = Path(out)
     files = {p.name: p for p in sorted(folder.iterdir())}
-    mode = 0o666 & ~umask()
-    for path in files.values():  # mkstemp makes 0600 files: outputs are for colleagues to read
-        if path.is_file():
-            path.chmod(mode)
+    _share(files.values())
     manifest = {"state": state, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "counts": counts,
                 "files": {name: _describe(path) for name, path in files.items()}}
     previous = (read_manifest(out) or {}).get("files", {})

@@ -535,10 +535,16 @@ def test_interrupted_build_leaves_the_old_or_the_new_generation(built, tmp_path,
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     import time
 
-    started = time.monotonic()
-    # reading: each new document takes 5 s more (tests/hooks), so 3 s in is mid-read
-    ready = {"reading": lambda: time.monotonic() - started > 3,
-             "writing": _staged(out), "audit": _staged(out, "findings.parquet")}[phase]
+    opened = []
+
+    def reading():
+        """The cache is open (its WAL exists) since 1.5 s: each new document takes 5 s more
+        (tests/hooks), so the build is mid-read."""
+        if not opened and (out / "cache.sqlite-wal").exists():
+            opened.append(time.monotonic())
+        return bool(opened) and time.monotonic() - opened[0] > 1.5
+
+    ready = {"reading": reading, "writing": _staged(out), "audit": _staged(out, "findings.parquet")}[phase]
     assert _wait_for(lambda: ready() or proc.poll() is not None), "the build never reached " + phase
     assert proc.poll() is None, "the build ended before it could be interrupted"
     proc.send_signal(getattr(signals, signame))
@@ -638,3 +644,18 @@ def test_run_local_takes_an_injected_worker_and_stops_a_hanging_one(tmp_path):
             run_local([str(tmp_path / "a.docx"), str(tmp_path / "b.docx")], 2, timeout=8, worker=_hang_on_b)}
     assert getattr(done["b.docx"], "stage", None) == "timeout"
     assert not hasattr(done["a.docx"], "stage")
+
+
+def test_ogi_audit_keeps_out_one_generation(built, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out, copy_function=shutil.copy2)
+    proc = ogi("audit", out, env=built["env"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert _one_generation(out)["state"] == built["manifest"]["state"]
+    assert _leftovers(out) == []
+    before = _outputs(out)
+    proc = ogi("build", built["src"], "-o", out, "-q", env=built["env"])  # nothing changed: nothing rewritten
+    assert proc.returncode == 0 and "processed 0" in proc.stdout
+    assert _outputs(out) == before

@@ -526,7 +526,8 @@ def formula_html(path: Path, seed: int) -> g.Truth:
     truth.raw[text], truth.values[text], truth.kinds[text] = "=1+2", None, "text"
     write_html(truth, path, rng=random.Random(seed))
     page = path.read_text(encoding="utf-8")
-    page = page.replace("加强培训，提升工作质量。", f"{HYPERLINK.replace('&', '&amp;')}控制\x01字符\x1f。")
+    hostile = f"{HYPERLINK.replace('&', '&amp;')}控制\x01字符\x1f。"
+    page = page.replace("加强培训，提升工作质量。", hostile)
     path.write_text(page, encoding="utf-8")
     return truth
 
