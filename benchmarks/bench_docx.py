@@ -4,12 +4,15 @@
 
 Generates N reports (default 500) with tests/generate.py, then runs `ogi build`
 on them in a subprocess and prints reports/s for the reading phase (read +
-normalize on all workers) and for the whole build (with writing, audit and
-research tables), and the peak RSS of the largest process.
+normalize on all workers), the seconds of each phase after it (from the
+manifest `ogi build` writes: dataset files, partitions, audit, research tables)
+and the whole build with its ratio to the reading phase, and the peak RSS of
+the largest process. Issue figures: `python benchmarks/bench_docx.py 1200 -j 2`.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -42,13 +45,17 @@ def main() -> None:
         summary = subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, text=True).stdout
         elapsed = time.perf_counter() - start
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        manifest = json.loads((Path(tmp) / "out" / "manifest.json").read_text(encoding="utf-8"))
+        phases = manifest["counts"].get("seconds", {})
     cores = args.jobs or os.cpu_count()
     reading = float(re.search(r"processed \d+ in ([\d.]+)s", summary).group(1))
     print(summary.strip())
     print(f"reading (read + normalize, {cores} workers): {args.n / reading:.1f} reports/s "
           f"({args.n / reading / cores:.1f} per core)")
-    print(f"whole build (+ writing, audit, research tables): {args.n / elapsed:.1f} reports/s in {elapsed:.1f}s; "
-          f"peak RSS of one process {peak_mb:.0f} MB")
+    print(f"reading phase: {reading:.1f}s; after it: "
+          + ", ".join(f"{name} {s:.1f}s ({1000 * s / args.n:.1f} ms/report)" for name, s in phases.items()))
+    print(f"whole build (+ writing, audit, research tables): {args.n / elapsed:.1f} reports/s in {elapsed:.1f}s "
+          f"= {elapsed / reading:.2f} x the reading phase; peak RSS of one process {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

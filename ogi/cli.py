@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import contextmanager
 
 from . import __version__
 
@@ -222,17 +223,24 @@ def _write_outputs(args, sources: list[str]):
     counts = is_current(args.out, state)
     if counts is None:
         folder = staging(args.out)
+        seconds = {}                     # each phase after reading, in the manifest (benchmarks/ prints them)
         try:
-            counts = write_from_cache(sources, args.out, into=folder)
+            with _timed(seconds, "dataset"):
+                counts = write_from_cache(sources, args.out, into=folder)
             if args.partition or counts["read"] > PARTITION_ABOVE:
-                write_partitioned_from_files(folder)
+                with _timed(seconds, "partitions"):
+                    write_partitioned_from_files(folder)
             if counts["read"]:
                 from .audit import audit_dir
                 from .research import write_research_outputs
 
-                counts["findings"] = len(audit_dir(folder, reviews_dir=args.out))
-                write_research_outputs(folder, _research_input(folder))
-            swap_in(folder, args.out, state, counts)
+                with _timed(seconds, "audit"):
+                    counts["findings"] = len(audit_dir(folder, reviews_dir=args.out))
+                with _timed(seconds, "research"):
+                    write_research_outputs(folder, _research_input(folder))
+            counts["seconds"] = seconds
+            with _timed(seconds, "swap"):
+                swap_in(folder, args.out, state, counts)
         finally:
             import shutil
 
@@ -321,6 +329,15 @@ def _print_errors(errors, out: str, limit: int = 20) -> None:
         print(f"error: {printable(err['source'])}: {err['stage']}: {printable(err['reason'])}", file=sys.stderr)
     if len(errors) > limit:
         print(f"... and {len(errors) - limit} more errors in {os.path.join(out, 'errors.csv')}", file=sys.stderr)
+
+
+@contextmanager
+def _timed(seconds: dict, phase: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[phase] = round(time.perf_counter() - start, 3)
 
 
 def _summary(counts: dict, stats, out: str) -> str:
