@@ -113,7 +113,8 @@ def build_matrix(meta: list[dict], values: pd.DataFrame | None, wide: pd.DataFra
 
 def _fill_from_wide(wide, ids, fallback, names, types, number, has, present, r6) -> None:
     """Reports without `values` rows: numbers from the field columns, no provenance (the first row per id)."""
-    first = wide.drop_duplicates("report_id").set_index(wide.drop_duplicates("report_id")["report_id"].astype(str))
+    first = wide.drop_duplicates("report_id")
+    first = first.set_index(first["report_id"].astype(str))
     for i in np.flatnonzero(fallback):
         rid = ids[i]
         if rid not in first.index:
