@@ -41,7 +41,7 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class Parsed:
-    value: float | None
+    value: int | float | None          # int for a printed integer, float for a printed fraction
     kind: Kind
 
 
@@ -60,7 +60,8 @@ def parse_value(raw: str | None) -> Parsed:
     if not match:
         return Parsed(None, Kind.TEXT)
     sign, digits, decimals = match.groups()
-    value = float(digits.replace(",", "") + (decimals or ""))
+    # an integer stays an int (exact at any size); only a printed fraction becomes a float
+    value = float(digits.replace(",", "") + decimals) if decimals else int(digits.replace(",", ""))
     return Parsed(-value if sign in ("-", "−") else value, Kind.NUMBER)
 
 

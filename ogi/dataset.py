@@ -173,10 +173,12 @@ def _field_value(rep: Report, fid: str):
     return v.value if v is not None else None
 
 
-# Values are parsed as floats (ogi/extract/printed.py), exact for integers up to 2^53; above that a
-# printed count has lost digits, and no report counts that much: it is left missing, with a warning.
+# Printed integers are Python ints (ogi/extract/printed.py), kept exact in the reports' Int64 columns
+# up to Int64's limit; the values table's `value` column is float64 (it holds fractions too), exact
+# for integers up to 2^53. Past either limit the value is left missing, with a warning, raw text kept.
 MAX_EXACT_INT = 2 ** 53
-TOO_LARGE = f"a printed count above {MAX_EXACT_INT} cannot be kept exactly; left missing"
+MAX_INT64 = 2 ** 63 - 1
+TOO_LARGE = f"a printed count above {MAX_INT64} cannot be kept exactly; left missing"
 
 
 def _as_int(column: pd.Series) -> tuple[pd.Series, list]:
@@ -186,17 +188,22 @@ def _as_int(column: pd.Series) -> tuple[pd.Series, list]:
     ints, too_large = [], []
     for label, value in column.items():
         ints.append(_exact_int(value))
-        if ints[-1] is None and _is_number(value) and abs(value) > MAX_EXACT_INT:
+        if ints[-1] is None and _is_number(value) and abs(value) > _limit(value):
             too_large.append(label)
     return pd.Series(pd.array(ints, dtype="Int64"), index=column.index), too_large
 
 
 def _exact_int(value) -> int | None:
-    if not _is_number(value) or value != value or abs(value) > MAX_EXACT_INT:
+    if not _is_number(value) or value != value or abs(value) > _limit(value):
         return None
     if value != int(value):
         return None
     return int(value)
+
+
+def _limit(value) -> int:
+    """The largest magnitude kept exactly: an int up to Int64's limit, a float up to 2^53."""
+    return MAX_INT64 if isinstance(value, int) else MAX_EXACT_INT
 
 
 def _is_number(value) -> bool:

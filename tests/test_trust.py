@@ -161,6 +161,19 @@ def test_integers_are_exact_up_to_2_to_the_53():
     assert too_large == [4]
 
 
+def test_printed_integer_above_2_to_the_53_never_passes_through_float():
+    """9007199254740993 (2^53 + 1) has no float: it is parsed as an int and kept exactly in the reports'
+    Int64 column; a 23-digit count is past Int64 and left missing."""
+    from ogi.dataset import _as_int
+    from ogi.extract.printed import parse_value
+
+    above = 2 ** 53 + 1
+    parsed = parse_value(f"{above:,}")
+    assert parsed.value == above and isinstance(parsed.value, int)
+    ints, too_large = _as_int(pd.Series([parsed.value, parse_value("99999999999999999999999").value], dtype=object))
+    assert ints.tolist()[0] == above and pd.isna(ints.tolist()[1]) and too_large == [1]
+
+
 # ---------------------------------------------------------------- writers and the cache, in process
 
 def _report(tmp_path: Path, seed: int, name: str):
