@@ -12,6 +12,11 @@ time to interactive (the page's script done: overview drawn, filters
 filled; performance.now() at that moment, i.e. from navigation start), the
 time to open one report's details (first open parses the cells block), to
 apply a filter and to search.
+
+Measured (2 cores shared with other work, load average 9–13; --n 10000, 21,020 findings):
+audit.html 20.0 MB; interactive 1,719 ms on the first load, 952–1,364 ms on reloads (the file
+read in 0.55–0.74 s of it); a report opened in 589 ms, a filter in 460 ms, a search in 300 ms.
+audit_dir took 1,164 s under that load (it was 32 s for 1,000 reports on a quieter machine).
 """
 from __future__ import annotations
 

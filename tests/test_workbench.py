@@ -206,6 +206,8 @@ def test_finding_words_name_the_other_report_and_no_field_ids():
     said = words("R7 “自然人”列：2024年为 3，而2023年报告（0123456789abcdef）t3.carried_forward.natural 为 2。", meta)
     assert said.startswith("“自然人”列") and "洪泽区人民政府 2023年（hongze-2023.pdf）" in said
     assert "0123456789abcdef" not in said and "t3." not in said and "表三 四、结转下年度继续办理·自然人" in said
+    assert words("本文件 0123456789abcdef.docx 与 /in/0123456789abcdef.pdf", meta) == \
+        "本文件 0123456789abcdef.docx 与 /in/0123456789abcdef.pdf"          # a file named by its hash stays
     finding = {"report_id": "x", "suggestion": "t4.review.total = 11", "expected": "11"}
     cells = [{"report_id": "x", "field": "t4.review.total", "raw": "0", "kind": "number"}]
     assert suggestion_words(finding, cells) == "表四 行政复议·总计 印为 0，各项之和为 11，应为 11"

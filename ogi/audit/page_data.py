@@ -29,7 +29,7 @@ CAUSE_ZH = {"report": "报告本身", "extraction": "提取存疑"}
 LEVEL_ORDER = ("中央", "省", "市", "县", "乡", "")
 _FIELD_ID = re.compile(r"\bt[234](?:\.[a-z_]+)+\b")
 _RULE_CODE = re.compile(r"^\s*R\d+\s+")
-_HEX_ID = re.compile(r"\b[0-9a-f]{16}\b")
+_HEX_ID = re.compile(r"(?<![\w./\\])[0-9a-f]{16}(?![\w.])")      # a report id, not part of a file name
 _TRAILING_NOTE = re.compile(r"(?<=.)（[^（）]*）$")
 
 
@@ -284,8 +284,11 @@ def report_row(meta: dict, key_index: dict[str, int]) -> list:
         coverage = f"{n} 个数值" if n else ""
     elif isinstance(coverage, float):
         coverage = f"{coverage:.0%}" if coverage <= 1 else f"{coverage:g}"
-    return [_s(meta.get("report_id")), _s(meta.get("agency")), _s(meta.get("agency_level")),
-            _s(meta.get("agency_type")), _s(meta.get("province")), _s(meta.get("city")), _s(meta.get("county")),
+    level, kind = _s(meta.get("agency_level")), _s(meta.get("agency_type"))
+    if "agency_level" not in meta:                # a dataset written before the identity columns
+        from ogi.identity import agency_level, agency_type
+        level, kind = agency_level(meta), agency_type(meta)
+    return [_s(meta.get("report_id")), _s(meta.get("agency")), level, kind, _s(meta.get("province")), _s(meta.get("city")), _s(meta.get("county")),
             year_of(meta.get("year")), _s(meta.get("format")), _s(meta.get("status")), _s(coverage),
             _s(meta.get("source")), key_index.setdefault(key, len(key_index)), _s(meta.get("template_t2")),
             _s(meta.get("template_t3")), ""]
