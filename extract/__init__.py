@@ -34,8 +34,10 @@ READERS = {
 }
 
 
-def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
-    """Read any supported report file into a Document, or raise ExtractError."""
+def read(path: str, max_bytes: int = MAX_BYTES, converted_dir: str | None = None) -> Document:
+    """Read any supported report file into a Document, or raise ExtractError.
+
+    `converted_dir`: where a batch's office files were converted ahead of time (extract/office.py)."""
     data = _read_bytes(path, max_bytes)
     kind = sniff(data)
     if kind in ("docx", "office") and data.startswith(b"PK"):
@@ -43,7 +45,7 @@ def read(path: str, max_bytes: int = MAX_BYTES) -> Document:
     elif kind == "pdf":
         check_pdf_streams(data)  # decompression bombs, before PDFium inflates a stream whole
     reader = _reader(kind, path)
-    doc = reader(path, data)
+    doc = reader(path, data, converted_dir) if kind == "office" else reader(path, data)
     if doc.pages_needing_ocr and kind == "pdf":
         from .ocr import apply_ocr  # scanned pages: OCR'd in place, in page order
 
