@@ -35,9 +35,11 @@ READERS = {
 }
 
 
-def read(path: str, max_bytes: int = MAX_BYTES, *, anchors: PageAnchors | None = None) -> Document:
+def read(path: str, max_bytes: int = MAX_BYTES, *, anchors: PageAnchors | None = None,
+         converted_dir: str | None = None) -> Document:
     """Read any supported report file into a Document, or raise ExtractError. `anchors` tell
-    the paged readers (PDF) which pages hold tables; without them every page is searched."""
+    the paged readers (PDF) which pages hold tables; without them every page is searched.
+    `converted_dir`: where a batch's office files were converted ahead of time (extract/office.py)."""
     data = _read_bytes(path, max_bytes)
     kind = sniff(data)
     if kind in ("docx", "office") and data.startswith(b"PK"):
@@ -45,7 +47,12 @@ def read(path: str, max_bytes: int = MAX_BYTES, *, anchors: PageAnchors | None =
     elif kind == "pdf":
         check_pdf_streams(data)  # decompression bombs, before PDFium inflates a stream whole
     reader = _reader(kind, path)
-    doc = reader(path, data, anchors=anchors) if kind == "pdf" else reader(path, data)
+    if kind == "pdf":
+        doc = reader(path, data, anchors=anchors)
+    elif kind == "office":
+        doc = reader(path, data, converted_dir)
+    else:
+        doc = reader(path, data)
     if doc.pages_needing_ocr and kind == "pdf":
         from .ocr import apply_ocr  # scanned pages: OCR'd in place, in page order
 

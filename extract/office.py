@@ -36,17 +36,14 @@ START_SECONDS = 60.0     # time allowed for soffice to start, on a busy machine
 PER_FILE_SECONDS = 20.0  # time allowed per document in a batch
 
 
-CONVERTED_DIR_ENV = "OGI_CONVERTED_DIR"  # where a batch's files were converted ahead of time
-
-
-def read_office(path: str, data: bytes) -> Document:
+def read_office(path: str, data: bytes, converted_dir: str | None = None) -> Document:
     """Convert one .doc/.wps/.rtf/.odt file to .docx with LibreOffice and read it.
 
-    When the batch was converted ahead of time (`preconvert`), the converted
-    copy is read instead of starting LibreOffice for this one file.
+    When the batch was converted ahead of time (`preconvert` into `converted_dir`), the
+    converted copy is read instead of starting LibreOffice for this one file.
     """
     refuse_linking(data)
-    ready = _preconverted(data)
+    ready = _preconverted(data, converted_dir)
     if ready is not None:
         doc = read_docx(path, ready.read_bytes())
         doc.source, doc.format = path, _extension(data, path).lstrip(".")
@@ -111,7 +108,7 @@ def preconvert(paths: list[str], folder: str) -> int:
     """Convert a batch's office files with one soffice start, ahead of the workers.
 
     Each result is stored as `<sha256 of the input>.docx` in `folder`; workers
-    whose environment names `folder` in OGI_CONVERTED_DIR read those instead of
+    given `folder` (read_office's `converted_dir`) read those instead of
     converting file by file. Files already converted are skipped; failures are
     left for the per-file path to report. Returns how many were converted.
     """
@@ -138,8 +135,7 @@ def preconvert(paths: list[str], folder: str) -> int:
     return done
 
 
-def _preconverted(data: bytes) -> Path | None:
-    folder = os.environ.get(CONVERTED_DIR_ENV)
+def _preconverted(data: bytes, folder: str | None) -> Path | None:
     if not folder:
         return None
     ready = Path(folder) / f"{_sha256(data)}.docx"

@@ -46,10 +46,10 @@ PRELOAD = ["docx", "cpca", "opencc", "jieba", "jieba.analyse", "ogi.extract", "o
 
 # ---------------------------------------------------------------- inside a worker
 
-def process_one(path: str):
+def process_one(path: str, converted_dir: str | None = None):
     """`work.process` with a MemoryError turned into a Failure."""
     try:
-        result = process(path)
+        result = process(path, converted_dir)
     except MemoryError:
         return Failure(path, "memory", "out of memory (worker memory limit)")
     if isinstance(result, Failure) and "MemoryError" in result.reason:  # caught inside process()

@@ -208,10 +208,9 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
         stats = BuildStats(sources=len(sources), processed=len(todo), cached=len(set(sources)) - len(todo))
         # stat before reading: a file changed while being read then fails the next run's check
         stat_before = {source: Stat.of(source) for source in todo}
-        if not options.scheduler:
-            _preconvert_office(todo, out)
+        converted = None if options.scheduler else _preconvert_office(todo, out)
         with _progress_bar(len(todo), options.progress) as bar:
-            for done in _runner(todo, options):
+            for done in _runner(todo, options, converted):
                 cache.put(done.source, stat_before.pop(done.source, None), done.result, done.seconds)
                 bar.update(1)
         stats.process_seconds = time.perf_counter() - start
@@ -220,18 +219,19 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
     return sources, stats
 
 
-def _preconvert_office(todo: list[str], out: str | os.PathLike) -> None:
+def _preconvert_office(todo: list[str], out: str | os.PathLike) -> str | None:
     """.doc/.wps/.rtf/.odt files of the batch converted with one LibreOffice start (~0.2 s each after a
-    1.5 s start, against ~2 s each one by one); the workers, started after this, find the copies."""
-    from ogi.extract.office import CONVERTED_DIR_ENV, preconvert
+    1.5 s start, against ~2 s each one by one); returns the folder the workers are given to find the
+    copies in (None: nothing converted ahead)."""
+    from ogi.extract.office import preconvert
 
     office = [s for s in todo if _sniff_head(s) == "office"]
     if len(office) < 2:
-        return  # one file: converting it in its worker costs the same
-    folder = os.path.join(out, ".converted")
-    os.environ[CONVERTED_DIR_ENV] = os.path.abspath(folder)
+        return None  # one file: converting it in its worker costs the same
+    folder = os.path.abspath(os.path.join(out, ".converted"))
     converted = preconvert(office, folder)
     log.info("converted %d office files ahead of the workers", converted)
+    return folder
 
 
 def _sniff_head(path: str) -> str | None:
@@ -303,7 +303,9 @@ def _ogi_code_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def _runner(todo: list[str], options: BuildOptions):
+def _runner(todo: list[str], options: BuildOptions, converted_dir: str | None = None):
+    from functools import partial
+
     from . import batch
 
     if not todo:
@@ -311,9 +313,12 @@ def _runner(todo: list[str], options: BuildOptions):
     if options.scheduler:
         return batch.run_dask(todo, options.scheduler, send_bytes=options.send_bytes, timeout=options.timeout,
                               jobs=options.jobs or None)
+    # the folder of office files converted ahead, given to each worker (not through the environment)
+    worker = partial(batch.process_one, converted_dir=converted_dir) if converted_dir else None
     if options.jobs == 0:
-        return batch.run_inline(todo)
-    return batch.run_local(todo, options.jobs, timeout=options.timeout, max_memory_mb=options.max_memory_mb)
+        return batch.run_inline(todo, worker=worker)
+    return batch.run_local(todo, options.jobs, timeout=options.timeout, max_memory_mb=options.max_memory_mb,
+                           worker=worker)
 
 
 def _cached_result(cache, source: str) -> Report | Failure:

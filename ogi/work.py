@@ -33,10 +33,10 @@ def read_report(path: str | os.PathLike) -> Report:
     return normalize(doc)
 
 
-def process(path: str) -> Report | Failure:
-    """read_report that turns every failure into a Failure record."""
+def process(path: str, converted_dir: str | None = None) -> Report | Failure:
+    """read_report that turns every failure into a Failure record (`converted_dir`: extract.read's)."""
     try:
-        doc = extract.read(path, anchors=page_anchors())
+        doc = extract.read(path, anchors=page_anchors(), converted_dir=converted_dir)
     except ExtractError as exc:
         return Failure(path, "read", str(exc))
     except Exception as exc:  # a reader bug must not stop the batch; one line, the traceback with -v

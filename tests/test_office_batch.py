@@ -36,7 +36,6 @@ def test_batch_converts_once_and_reads_like_the_originals(legacy_files, tmp_path
     real = office.convert_batch
     monkeypatch.setattr(office, "convert_batch", lambda paths, out_dir, timeout=None: (
         calls.append(list(paths)), real(paths, out_dir, timeout))[1])
-    monkeypatch.delenv(office.CONVERTED_DIR_ENV, raising=False)
     from ogi.pipeline import BuildOptions, build_incremental, build_dataset
 
     dataset, stats = build_incremental([legacy_files], tmp_path / "out", BuildOptions(jobs=0))

@@ -33,13 +33,13 @@ if any(os.environ.get(name) for name in HOOKS):
 
     _process_one = batch.process_one
 
-    def process_one(path: str):
+    def process_one(path: str, *args, **kwargs):
         try:
             _misbehave(path)
         except MemoryError:
             from ogi.work import Failure
 
             return Failure(path, "memory", "out of memory (worker memory limit)")
-        return _process_one(path)
+        return _process_one(path, *args, **kwargs)
 
     batch.process_one = process_one
