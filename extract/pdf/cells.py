@@ -37,14 +37,16 @@ class PageTable:
     ys: list[float] = field(default_factory=list)
 
 
-def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) -> list[dict]:
+def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float],
+                invisible_text: bool = False) -> list[dict]:
     """Printed characters as char dicts for pdfplumber's extract_text, in display space.
 
     "x0"/"x1" span the advance box (pdfplumber inserts a space where the gap between two
     characters exceeds 3 pt, and glyph boxes would open gaps at every '.' or '、').
     "top" is the baseline: pdfplumber starts a new line where "top" moves by more than 3 pt,
     and a line mixing fonts (CJK and Latin '1.') shares a baseline but not a box top.
-    "cx"/"cy", the centre of the glyph's visible part, place the character in a cell."""
+    "cx"/"cy", the centre of the glyph's visible part, place the character in a cell.
+    Characters drawn invisible are left out (checked only when the page has such text)."""
     n = textpage.count_chars()
     text = textpage.get_text_range(0, n)
     if len(text) != n:                   # characters outside the BMP: read them one by one
@@ -52,9 +54,9 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) 
     printed = []
     raw, glyph_box = textpage.raw, _CharBoxReader(textpage)
     ox, oy, rect = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
-    hidden = Invisible(textpage)
+    hidden = Invisible(textpage) if invisible_text else None
     for i, ch in enumerate(text):
-        if ch.isspace() or hidden(i):
+        if ch.isspace() or hidden and hidden(i):
             continue
         glyph = glyph_box(i)
         if glyph is None:
@@ -72,7 +74,8 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float]) 
     chars = []
     for ch, glyph, loose, x, y in printed:
         cx, cy = to_display((glyph[0] + glyph[2]) / 2, (glyph[1] + glyph[3]) / 2)
-        advance = loose if loose[2] - loose[0] <= S.loose_box_factor * usual and loose[3] - loose[1] <= S.loose_box_factor * usual else glyph
+        limit = S.loose_box_factor * usual
+        advance = loose if loose[2] - loose[0] <= limit and loose[3] - loose[1] <= limit else glyph
         (ax, _), (bx, _) = to_display(advance[0], advance[1]), to_display(advance[2], advance[3])
         _, baseline = to_display(x, y)
         chars.append({"text": ch, "x0": min(ax, bx), "x1": max(ax, bx), "top": baseline, "bottom": baseline,

@@ -31,6 +31,7 @@ class PageText:
     has_image: bool
     rotation: int = 0            # the /Rotate the page was read under (may differ from the file's)
     original_rotation: int = 0   # the file's /Rotate
+    invisible_text: bool = False  # some text is drawn invisible: characters are checked one by one
 
     @property
     def compact(self) -> str:
@@ -42,6 +43,7 @@ def _page_text(pdf: pdfium.PdfDocument, index: int) -> PageText:
     try:
         original = page.get_rotation()
         textpage = page.get_textpage()
+        invisible = has_invisible_text(page)
         try:
             rotation = _upright_rotation(textpage, original)
             if rotation != original:
@@ -49,14 +51,15 @@ def _page_text(pdf: pdfium.PdfDocument, index: int) -> PageText:
                 # (the table pass and any pdfplumber fallback see the turned page too).
                 page.set_rotation(rotation)
             width, height = page.get_size()    # as displayed, under the rotation just set
-            lines = _text_lines(textpage, _display_transform(page, rotation), (width, height))
+            lines = _text_lines(textpage, _display_transform(page, rotation), (width, height),
+                                Invisible(textpage) if invisible else None)
         finally:
             textpage.close()
         # only a page with (almost) no text can be a scan: skip the object walk otherwise
         has_image = sum(len(line.text) for line in lines) < S.scan_text_chars and _has_image(page)
     finally:
         page.close()
-    return PageText(index + 1, width, height, lines, has_image, rotation, original)
+    return PageText(index + 1, width, height, lines, has_image, rotation, original, invisible)
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
@@ -107,18 +110,18 @@ def _display_transform(page: pdfium.PdfPage, rotation: int):
     return to_display
 
 
-def _text_lines(textpage: pdfium.PdfTextPage, to_display, size: tuple[float, float]) -> list[Line]:
-    """The page's text lines as a reader sees them: text rendered invisible and lines lying
-    wholly outside the page are left out."""
+def _text_lines(textpage: pdfium.PdfTextPage, to_display, size: tuple[float, float],
+                hidden: Invisible | None = None) -> list[Line]:
+    """The page's text lines as a reader sees them: text rendered invisible (`hidden`) and
+    lines lying wholly outside the page are left out."""
     text = textpage.get_text_range()
     rects = _RectReader(textpage)
-    hidden = Invisible(textpage)
     lines: list[Line] = []
     start = 0
     for chunk in text.split("\r\n"):
         end = start + len(chunk)
         if chunk.strip():
-            shown = hidden.strip(chunk, start)
+            shown = hidden.strip(chunk, start) if hidden else chunk
             bbox = rects.bbox(start, end, to_display) if shown.strip() else None
             if bbox is not None and _on_page(bbox, size):
                 lines.append(Line(shown.strip(), bbox))
@@ -136,8 +139,32 @@ def _as_address_function(function, restype, *argtypes):
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
 
 
+_count_objects = _as_address_function(pdfium_c.FPDFPage_CountObjects, ctypes.c_int, ctypes.c_void_p)
+_page_object = _as_address_function(pdfium_c.FPDFPage_GetObject, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+_form_count = _as_address_function(pdfium_c.FPDFFormObj_CountObjects, ctypes.c_int, ctypes.c_void_p)
+_form_object = _as_address_function(pdfium_c.FPDFFormObj_GetObject, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ulong)
+_object_type = _as_address_function(pdfium_c.FPDFPageObj_GetType, ctypes.c_int, ctypes.c_void_p)
 _text_object = _as_address_function(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
 _render_mode = _as_address_function(pdfium_c.FPDFTextObj_GetTextRenderMode, ctypes.c_int, ctypes.c_void_p)
+
+
+def has_invisible_text(page: pdfium.PdfPage) -> bool:
+    """Whether any text object of the page (Form XObjects included) is drawn invisible: only
+    then are characters looked at one by one."""
+    text, form = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
+    invisible = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+
+    def walk(objects) -> bool:
+        for obj in objects:
+            kind = _object_type(obj)
+            if kind == text and _render_mode(obj) == invisible:
+                return True
+            if kind == form and walk(_form_object(obj, k) for k in range(_form_count(obj))):
+                return True
+        return False
+
+    raw = page.raw
+    return walk(_page_object(raw, k) for k in range(_count_objects(raw)))
 
 
 class Invisible:

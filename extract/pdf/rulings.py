@@ -179,7 +179,8 @@ def _ruled_regions(edges: list[dict]) -> list[BBox]:
     index = {id(e): i for i, e in enumerate(merged)}
     for h in horizontal:
         for v in vertical:
-            if (h["x0"] - S.snap <= v["x0"] <= h["x1"] + S.snap and v["top"] - S.snap <= h["top"] <= v["bottom"] + S.snap):
+            if (h["x0"] - S.snap <= v["x0"] <= h["x1"] + S.snap
+                    and v["top"] - S.snap <= h["top"] <= v["bottom"] + S.snap):
                 parent[root(index[id(h)])] = root(index[id(v)])
     members: dict[int, list[dict]] = {}
     for e in merged:

@@ -58,7 +58,7 @@ def _tables_from_page_objects(pdf: pdfium.PdfDocument, page: PageText) -> tuple[
         textpage = pdf_page.get_textpage()
         try:
             rulings = sorted({y for boxes in groups for box in boxes for y in (box[1], box[3])})
-            chars = _page_chars(textpage, to_display, rulings)
+            chars = _page_chars(textpage, to_display, rulings, page.invisible_text)
         finally:
             textpage.close()
     finally:
