@@ -39,7 +39,7 @@ def flatten(gray: np.ndarray, dpi: float, s: CleanSettings = DEFAULT.clean) -> n
 def binarize(gray: np.ndarray, s: CleanSettings = DEFAULT.clean) -> np.ndarray:
     """Ink = 255. Otsu's threshold, kept within [otsu_min, otsu_max]: a 1-bit scan gives Otsu 0
     (nothing would be ink), a nearly blank page would turn its paper grain into ink."""
-    return np.where(gray < _otsu(gray, s), 255, 0).astype(np.uint8)
+    return _below(gray, _otsu(gray, s))
 
 
 def ruling_ink(gray: np.ndarray, s: CleanSettings = DEFAULT.clean) -> np.ndarray:
@@ -49,7 +49,12 @@ def ruling_ink(gray: np.ndarray, s: CleanSettings = DEFAULT.clean) -> np.ndarray
     of glyphs and of a gray seal's strokes joins into line-like runs; a fixed
     ceiling keeps the rulings (dark in their core) and drops the halo.
     """
-    return np.where(gray < min(_otsu(gray, s), s.rule_ink_max), 255, 0).astype(np.uint8)
+    return _below(gray, min(_otsu(gray, s), s.rule_ink_max))
+
+
+def _below(gray: np.ndarray, t: float) -> np.ndarray:
+    """255 where gray < t, else 0 (OpenCV's threshold: a numpy `where` costs an int64 page)."""
+    return cv2().threshold(gray, math.ceil(t) - 1, 255, cv2().THRESH_BINARY_INV)[1]
 
 
 def _otsu(gray: np.ndarray, s: CleanSettings) -> float:
