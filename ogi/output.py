@@ -45,17 +45,9 @@ def write_frame(df: pd.DataFrame, out: Path, name: str) -> None:
         csv_safe(df).to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
-def write_dataset(dataset: Dataset, out: str | os.PathLike) -> None:
-    """The whole Dataset, held in memory, to OUT."""
-    out = Path(out)
-    write_frame(dataset.reports, out, "reports")
-    write_frame(dataset.values, out, "values")
-    write_frame(dataset.statements, out, "statements")
-    write_frame(dataset.keywords, out, "keywords")
-    with atomic(out / "errors.csv") as tmp:
-        csv_safe(dataset.errors).to_csv(tmp, index=False, encoding="utf-8-sig")
-    with atomic(out / "dataset.xlsx") as tmp:
-        write_excel(dataset.reports, tmp)
+def write_dataset(dataset: Dataset, out: str | os.PathLike) -> dict:
+    """The whole Dataset, held in memory, to OUT: the streaming writer given it as one piece."""
+    return write_dataset_chunks([dataset], out)
 
 
 # ---------------------------------------------------------------- streaming: piece by piece
@@ -181,13 +173,9 @@ def arrow_schema(dtypes: dict[str, str]):
 
 # ---------------------------------------------------------------- dataset.xlsx
 
-def write_excel(reports: pd.DataFrame, path: Path) -> None:
-    """One sheet per table, Chinese headers, one row per report; a sheet explaining every field."""
-    _write_workbook(path, list(reports.columns), len(reports), lambda columns: iter([reports[columns]]))
-
-
 def write_excel_from_parquet(reports_parquet: Path, path: Path) -> None:
-    """`write_excel` of OUT/reports.parquet, read a few columns and rows at a time."""
+    """dataset.xlsx from OUT/reports.parquet, read a few columns and rows at a time: one sheet per
+    table, Chinese headers, one row per report; a sheet explaining every field."""
     import pyarrow.parquet as pq
 
     source = pq.ParquetFile(reports_parquet)

@@ -93,11 +93,9 @@ def build(paths: Iterable[str | os.PathLike]) -> Dataset:
 
 
 def assemble(results: Iterable[tuple[str, Report | Failure]]) -> Dataset:
-    """(source, result) pairs in source order → a Dataset; a repeated file content is kept once."""
-    reports, failures = [], []
-    for result in deduplicated(results):
-        (failures if isinstance(result, Failure) else reports).append(result)
-    return writable_frames(reports, failures)
+    """(source, result) pairs in source order → a Dataset; a repeated file content is kept once.
+    The streaming `chunks` with one piece."""
+    return next(chunks(results, size=sys.maxsize), None) or writable_frames([], [])
 
 
 def writable_frames(reports: list[Report], failures: list[Failure]) -> Dataset:
