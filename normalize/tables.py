@@ -337,7 +337,7 @@ def _undo_sliver_shift(reading: Reading) -> None:
     lost. Every group of the table sums to its total, so the arithmetic tells: when the row as
     printed breaks a sum and dropping exactly one empty cell makes every sum hold (the lost
     last value then follows from its own sum), the values are moved back and say so."""
-    row = sorted((v for f, v in reading.values.items() if f.startswith("t4.") and v.kind != "derived"),
+    row = sorted((v for f, v in reading.values.items() if f.startswith("t4.") and v.origin is not Origin.DERIVED),
                  key=lambda v: (v.table, v.row, v.col if v.col is not None else -1))
     if len(row) < 2 or len({(v.table, v.row) for v in row}) != 1 or any(v.col is None for v in row):
         return
@@ -381,8 +381,8 @@ def _undo_sliver_shift(reading: Reading) -> None:
     for fid, w in zip(fids, moved):
         reading.values[fid] = replace(w, field=fid, col_label=labels[fid], label_match="inferred")
     last = row[-1]
-    reading.values[lost] = Value(lost, value, "", "inferred", last.table, last.row, None, last.page, None, None,
-                                 last.row_label, labels[lost], "inferred")
+    reading.values[lost] = Value(lost, value, "", Kind.NUMBER, Origin.INFERRED, last.table, last.row, None,
+                                 last.page, row_label=last.row_label, col_label=labels[lost], label_match="inferred")
     reading.warnings.append("t4: the value row prints one empty cell more than the header has columns (a column "
                             "lost in conversion); its values were moved back by the table's sums, and "
                             f"{lost} inferred from them")

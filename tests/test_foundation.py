@@ -24,7 +24,7 @@ def _assert_matches_truth(path, truth: dict):
              for f, v in truth["values"].items()
              if f not in report.values or report.values[f].value != v}
     assert not wrong, f"{path.name} {truth.get('variations')}: {wrong}"
-    printed = {f for f, v in report.values.items() if v.kind not in ("derived",)}
+    printed = {f for f, v in report.values.items() if v.label not in ("derived",)}
     assert printed == set(truth["values"]), printed ^ set(truth["values"])
     assert report.meta.agency == truth["agency"] and report.meta.year == truth["year"]
     assert report.templates == {"t2": truth["template"]["table2"], "t3": truth["template"]["table3"]}
@@ -42,9 +42,9 @@ def test_generated_reports_come_out_exactly(corpus):
         assert report.status == "complete", report.warnings
         assert (report.meta.province, report.meta.adcode) == (truth.province, truth.adcode)
         for v in report.values.values():
-            kind = truth.kinds.get(v.field, "derived" if v.kind == "derived" else None)
-            assert v.kind == kind, (path.name, v.field, v.kind, kind)
-            if v.kind != "derived":
+            kind = truth.kinds.get(v.field, "derived" if v.label == "derived" else None)
+            assert v.label == kind, (path.name, v.field, v.label, kind)
+            if v.label != "derived":
                 assert v.raw == truth.raw[v.field]  # the printed text, untouched
 
 
@@ -68,7 +68,7 @@ def test_2021_reports_get_the_derived_other_row(corpus):
     for col in ("natural", "total"):
         parts = [truth.values[f"t3.other.{r}.{col}"] or 0 for r in ("no_correction", "unpaid_fee", "misc")]
         derived = report.values[f"t3.other.{col}"]
-        assert (derived.value, derived.kind) == (sum(parts), "derived")
+        assert (derived.value, derived.label) == (sum(parts), "derived")
 
 
 def test_seed_rebuilt_as_docx_equals_its_truth():
@@ -79,7 +79,7 @@ def test_seed_rebuilt_as_docx_equals_its_truth():
     assert report.meta.province == "江西省"
     # rows 三（一）..四 print 5 cells in 7 columns: placed by the arithmetic, never by position
     granted = report.values["t3.granted.total"]
-    assert granted.kind == "inferred" and granted.raw == ""
+    assert granted.label == "inferred" and granted.raw == ""
     assert any("inferred from the table's arithmetic" in w for w in report.warnings)
 
 

@@ -393,4 +393,4 @@ def test_a_scanned_pdf_goes_through_the_whole_pipeline(scanned, born_digital, tm
     assert report.format == "pdf" and report.meta.agency == truth.agency and report.meta.year == truth.year
     right, total, wrong = _compare(report, truth)
     assert right >= 0.995 * total, wrong
-    assert {v.kind for v in report.values.values()} <= {"ocr", "blank", "dash", "derived", "text"}
+    assert {v.label for v in report.values.values()} <= {"ocr", "blank", "dash", "derived", "text"}

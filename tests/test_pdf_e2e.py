@@ -77,7 +77,7 @@ def _assert_matches_truth(path: Path, truth: dict):
              for f, v in truth["values"].items()
              if f not in report.values or report.values[f].value != v}
     assert not wrong, f"{path.name} {truth.get('variations')}: {wrong}"
-    printed = {f for f, v in report.values.items() if v.kind != "derived"}
+    printed = {f for f, v in report.values.items() if v.label != "derived"}
     assert printed == set(truth["values"]), printed ^ set(truth["values"])
     assert (report.meta.agency, report.meta.year) == (truth["agency"], truth["year"])
     assert report.templates == {"t2": truth["template"]["table2"], "t3": truth["template"]["table3"]}
@@ -91,7 +91,7 @@ def test_generated_pdf_comes_out_exactly(generated, fallbacks, name):
     report = _assert_matches_truth(path, truth)
     assert report.format == "pdf"
     for value in report.values.values():
-        if value.kind not in ("derived", "inferred"):
+        if value.label not in ("derived", "inferred"):
             assert value.page is not None and value.bbox is not None, value
     assert fallbacks() == []
 
@@ -147,7 +147,7 @@ def test_corpus_pdf_equals_truth(name, fallbacks):
     assert len(truth["values"]) == CORPUS_TRUTH[name]
     report = _assert_matches_truth(path, truth)
     for value in report.values.values():
-        if value.kind not in ("derived", "inferred"):
+        if value.label not in ("derived", "inferred"):
             assert value.page is not None and value.bbox is not None, value
     if name == "huaian-city-2024":
         assert (report.meta.agency, report.meta.year, report.meta.province) == ("淮安市人民政府", 2024, "江苏省")

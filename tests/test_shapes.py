@@ -220,7 +220,7 @@ def test_t4_value_row_shifted_by_an_empty_cell_is_moved_back_by_the_sums():
     got = {f: v.value for f, v in reading.values.items() if f.startswith("t4.")}
     assert got["t4.suit_direct.upheld"] == 4 and got["t4.suit_direct.total"] == 5
     assert got["t4.suit_after_review.upheld"] == 2 and got["t4.suit_after_review.total"] == 2
-    assert reading.values["t4.suit_after_review.total"].kind == "inferred"
+    assert reading.values["t4.suit_after_review.total"].label == "inferred"
     assert any("moved back" in w for w in reading.warnings)
 
 
