@@ -186,6 +186,11 @@ def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
         match = match_path(kind, "col", printed)
         if match is None and len(printed) >= 2:  # a header split over two rows: 商业 / 企业
             match = match_path(kind, "col", printed[:-2] + [printed[-2] + printed[-1]])
+        if match is None or len(match.paths) > 1:   # two header rows in one cell: 行政复议 + 结果维持
+            split = [part for text in printed for part in _two_labels(kind, text)]
+            resplit = match_path(kind, "col", split) if split != printed else None
+            if resplit is not None and (match is None or len(resplit.paths) < len(match.paths)):
+                match = resplit
         if match:
             by_col[c] = (match.paths, match.printed, match.how)
     return _Columns(n_cols, by_col)
@@ -216,6 +221,18 @@ def _column_positions(kind: str) -> dict[str, int]:
             for path in f.col_paths:
                 out.setdefault(path, len(out))
     return out
+
+
+def _two_labels(kind: str, text: str) -> list[str]:
+    """A header cell holding two of the template's labels one above the other (a page break
+    inside the header band glued a header row's cell onto the one above): the two labels,
+    when exactly one way of cutting the text gives two; else the text as it is."""
+    if match_label(kind, text):
+        return [text]
+    compact = "".join(text.split())
+    cuts = [(compact[:i], compact[i:]) for i in range(2, len(compact) - 1)
+            if match_label(kind, compact[:i]) and match_label(kind, compact[i:])]
+    return list(cuts[0]) if len(cuts) == 1 else [text]
 
 
 @dataclass

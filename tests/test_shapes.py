@@ -242,3 +242,24 @@ def test_t4_header_out_of_template_order_is_left_missing():
     assert "t4.suit_after_review.upheld" not in reading.values
     assert reading.values["t4.review.upheld"].value == 0
     assert any("out of the template's order" in w for w in reading.warnings)
+
+
+def test_t4_header_cell_holding_two_header_rows_is_read():
+    """A page break inside table 4's header band (Chromium's print): each column's group label
+    and the label below it came back as one cell ('行政诉讼\\n未经复议直接起诉'), and the 10
+    行政诉讼 columns matched every group at once; their values were missing."""
+    from ogi.extract.model import Cell, Table
+    from ogi.normalize.tables import read_tables
+    groups = ["行政复议"] * 5 + ["行政诉讼\n未经复议直接起诉"] * 5 + ["行政诉讼\n复议后起诉"] * 5
+    cells = [Cell(0, c, f"{g}\n{r}" if c < 5 else g) for c, (g, r) in enumerate(zip(groups, RESULTS * 3))]
+    cells += [Cell(1, c, "" if c < 5 else r) for c, r in enumerate(RESULTS * 3)]
+    cells = [c for c in cells if not (c.row == 1 and c.col < 5)]
+    for c in cells:
+        if c.row == 0 and c.col < 5:
+            c.rowspan = 2
+    cells += [Cell(2, c, str(v)) for c, v in enumerate([1, 2, 0, 0, 3, 4, 0, 1, 0, 5, 2, 0, 0, 0, 2])]
+    reading = read_tables([Table(cells=cells, n_rows=3, n_cols=15)])
+    got = [reading.values[f].value if f in reading.values else None for f in
+           [f"t4.{g}.{r}" for g in ("review", "suit_direct", "suit_after_review")
+            for r in ("upheld", "corrected", "other", "pending", "total")]]
+    assert got == [1, 2, 0, 0, 3, 4, 0, 1, 0, 5, 2, 0, 0, 0, 2]
