@@ -138,8 +138,8 @@ def sniff(data: bytes) -> str:
     lowered = head.lower().lstrip(b"\xef\xbb\xbf \t\r\n")
     if b"mime-version:" in lowered[:512] and b"multipart/related" in head.lower():
         return "mhtml"
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<meta", b"<head", b"<body", b"<table", b"<div", b"<p")) \
-            or b"<html" in lowered[:1024] or b"<table" in lowered[:2048]:
+    markup = (b"<!doctype html", b"<html", b"<?xml", b"<meta", b"<head", b"<body", b"<table", b"<div", b"<p")
+    if lowered.startswith(markup) or b"<html" in lowered[:1024] or b"<table" in lowered[:2048]:
         return "html"
     if _looks_like_text(head):
         return "text"

@@ -70,19 +70,19 @@ def parse_value(raw: str | None) -> Parsed:
 # import these, so a new convention is added here once.
 
 # a numbered item: （一） (一) 一、 1. 1、
-ENUMERATOR = re.compile(r"^\s*(（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、．])")
+ENUMERATOR = re.compile(r"^\s*(（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[.、．])")  # noqa: E501
 # generic numbering cues that start a new label cell inside a run-together label:
 # （一） 一、 1. 1、 — but not the （一） of 第二十条第（一）项
 NUMBERING_BREAK = re.compile(r"(?<!^)(?<!第)(?=[（(][一二三四五六七八九十]{1,3}[)）]|(?<![一二三四五六七八九十])"
                              r"[一二三四五六七八九十]{1,3}、|(?<![\d.])\d{1,2}[.．、](?![\d]))")
 # A printed value rather than a label: a number (any digits, a unit after it) or a dash / 无 for zero.
-VALUE_TOKEN = re.compile(r"^\s*([-+]?[\d０-９][\d０-９,，.．]*\s*(%|件|个|项|次|条|人次|万元|元)?|[-—–―/／\\－×]+|无|無)\s*$")
+VALUE_TOKEN = re.compile(r"^\s*([-+]?[\d０-９][\d０-９,，.．]*\s*(%|件|个|项|次|条|人次|万元|元)?|[-—–―/／\\－×]+|无|無)\s*$")  # noqa: E501
 # a number as a text dump prints it, a unit allowed after it
 NUMBER_TOKEN = re.compile(r"^[+\-−]?[\d０-９][\d０-９,，]*([.．][\d０-９]+)?\s*(件|条|个|项|次|万元|元)?$")
 DASH_TOKENS = {"-", "--", "—", "——", "–", "/", "／", "无", "無"}
 # a lone bar OCR reads in a cell: a dash, never 一 (one)
 DASH_LIKE = re.compile(r"^[一_—–\-－~～]+$")
 # a page number line: 第 3 页 / 共 5 页, 3/5, - 3 -
-PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?|\d{1,4}(\s*/\s*\d{1,4})?)[\s\-—–－·]*$")
+PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?|\d{1,4}(\s*/\s*\d{1,4})?)[\s\-—–－·]*$")  # noqa: E501
 # what OCR finds in a page's margins: numbers, dashes, 第 … 页 共 … 页
 PAGE_FURNITURE = re.compile(r"^[\s\-—–·第共页/|0-9]+$")

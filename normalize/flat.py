@@ -602,7 +602,7 @@ def _t2_blocks(text: _Text, layout: str, start: int, end: int) -> list[dict]:
             located.append((hit, block, parts))
     located.sort(key=lambda b: b[0])
     out = []
-    for k, (hit, block, parts) in enumerate(located):
+    for k, (hit, _block, parts) in enumerate(located):
         block_end = located[k + 1][0][0] if k + 1 < len(located) else min(end, hit[1] + 4 * SETTINGS.max_gap)
         rows = []
         for row in parts["rows"]:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .text import clean
 
-_TITLE = re.compile(r"(?P<agency>[^。，,；;：:]*?)(?P<year>(?:19|20)\d{2})年度?(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)")
+_TITLE = re.compile(r"(?P<agency>[^。，,；;：:]*?)(?P<year>(?:19|20)\d{2})年度?(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)")  # noqa: E501
 _PERIOD = re.compile(r"(?P<year>(?:19|20)\d{2})年1月1日(?:起)?至(?P=year)年12月31日")
 _FILE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 TITLE_PARAGRAPHS = 4

@@ -82,7 +82,8 @@ def _expand(rule: dict, template_t3: str | None) -> list[Equation]:
     lhs, rhs = rule["equation"].split("=")
     out = []
     for item in domain:
-        expand = lambda side: _side(side.replace("{" + name + "}", item))  # noqa: E731
+        def expand(side: str, item: str = item) -> tuple[str, ...]:
+            return _side(side.replace("{" + name + "}", item))
         out.append(Equation(rule["id"], item, expand(lhs), expand(rhs), rule["severity"], rule["wording_zh"],
                             rule["template"]))
     return out

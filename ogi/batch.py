@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 # modules the forkserver imports once, so every (re)started worker begins warm (cpca alone loads
 # its region tables on import: 0.4 s); a module missing here is skipped by the forkserver
-PRELOAD = ["docx", "cpca", "opencc", "jieba", "jieba.analyse", "ogi.extract", "ogi.extract.docx", "ogi.extract.pdf", "ogi.extract.html", "ogi.normalize.report",
-           "ogi.normalize.sections", "ogi.normalize.narrative", "ogi.work", "ogi.pipeline"]
+PRELOAD = ["docx", "cpca", "opencc", "jieba", "jieba.analyse", "ogi.extract", "ogi.extract.docx", "ogi.extract.pdf",
+           "ogi.extract.html", "ogi.normalize.report", "ogi.normalize.sections", "ogi.normalize.narrative",
+           "ogi.work", "ogi.pipeline"]
 
 
 # ---------------------------------------------------------------- inside a worker

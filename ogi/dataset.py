@@ -142,7 +142,8 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
         row = [rep.report_id, rep.source, rep.format, m.agency, m.year, m.province, m.city, m.county, m.adcode,
                *identity_columns(vars(m)), rep.templates.get("t2"), rep.templates.get("t3"), rep.status,
                *_coverage_cells(rep),
-               sum(v.origin is not Origin.DERIVED for v in rep.values.values()), len(rep.unmapped), "; ".join(rep.warnings)]
+               sum(v.origin is not Origin.DERIVED for v in rep.values.values()), len(rep.unmapped),
+               "; ".join(rep.warnings)]
         row += [_field_value(rep, fid) for fid in field_defs]
         row += [rep.sha256, rep.n_pages, rep.n_tables, " ".join(rep.tables_found),
                 json.dumps(rep.unmapped, ensure_ascii=False) if rep.unmapped else ""]

@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 INDICATOR_COLUMNS = ["report_id", "agency", "province", "year", "indicator", "value", "numerator",
                      "denominator", "note"]
-REGION_COLUMNS = ["province", "agency_level", "year", "indicator", "value", "numerator", "denominator", "n_reports", "median",
-                  "note"]
+REGION_COLUMNS = ["province", "agency_level", "year", "indicator", "value", "numerator", "denominator", "n_reports",
+                  "median", "note"]
 
 
 @dataclass(frozen=True)

@@ -591,7 +591,7 @@ def table3_label_cells(plan: list, index: int, lab: Labeler, template: str) -> l
     """Label cells of data row `index`: vertical merges for 三、 and the （三）–（六） groups."""
     _, parts = plan[index]
     cells = []
-    for level, part in enumerate(parts):
+    for level, _part in enumerate(parts):
         if level == len(parts) - 1:
             cells.append(Cell(lab("table3", template, "/".join(parts)), span=3 - level,
                               align="left" if level == 2 else "center"))

@@ -12,7 +12,7 @@ import pytest
 
 from ogi.data import SAMPLES_DIR
 from ogi.dataset import REPORT_COLUMNS, VALUE_COLUMNS
-from ogi.pipeline import build, build_dataset, read_report
+from ogi.pipeline import build_dataset, read_report
 from tests.generate import make_corpus, random_truth, write_docx
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -108,7 +108,7 @@ def test_merged_cells_are_real_merges(tmp_path, seed):
             assert tr.grid_before + sum(spans) + tr.grid_after == grid    # every row covers the grid exactly
     for table in [t2, *t3_parts, t4]:
         for row in table:
-            for (tc, text), (_, right) in zip(row, row[1:]):
+            for (_tc, text), (_, right) in zip(row, row[1:]):
                 is_label = re.search(r"[\u4e00-\u9fff]{2}", text)
                 assert not (is_label and text == right), text                     # no duplicated labels
             for tc, text in row:

@@ -14,7 +14,6 @@ import os
 import random
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -343,7 +342,6 @@ def test_grid_comes_from_the_ruling_lines_with_merges_as_spans(rotation):
 def test_red_seal_is_removed_but_black_print_under_it_stays():
     pytest.importorskip("cv2")
     import numpy as np
-    from PIL import Image
     from ogi.extract.ocr.seal import remove_red
     page = _drawn_table().convert("RGB")
     sealed = np.asarray(_seal(page, (500, 220), 120))

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from ogi.cache import CACHE_NAME, Cache, pipeline_version
+from ogi.cache import CACHE_NAME, Cache
 from ogi.output import write_dataset
 from ogi.pipeline import BuildOptions, build, build_incremental
 from tests import hooks

@@ -186,7 +186,7 @@ def test_sampled_robustness_matrix_reads_every_cell(tmp_path):
     spec.loader.exec_module(accuracy)
     rows = accuracy.matrix(n=2, seed=5)
     assert len(rows) >= 10
-    for name, files, right, wrong, missing in rows:
+    for name, files, _right, wrong, missing in rows:
         assert files and wrong == 0, (name, wrong)
         if not accuracy.known_gap(name):
             assert missing == 0, (name, missing)

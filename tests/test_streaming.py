@@ -10,15 +10,13 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from ogi.data import SAMPLES_DIR
-from ogi.normalize.schema import fields
-from ogi.cache import pipeline_version
 from ogi.dataset import TABLES, frames, table_dtypes, text_dtype
-from ogi.normalize.schema import table_defs
+from ogi.normalize.schema import fields, table_defs
 from ogi.output import ID_COLUMNS, _header, write_dataset, write_dataset_chunks
-
-SHEETS = [(t.sheet, f"{t.id}.") for t in table_defs().values()]
 from ogi.pipeline import (build, chunks, iter_sources, process, update_cache, BuildOptions, write_from_cache,
                           write_partitioned, write_partitioned_from_files)
+
+SHEETS = [(t.sheet, f"{t.id}.") for t in table_defs().values()]
 
 PARQUET = ("reports", "values", "statements")
 CSV = ("reports", "values", "statements", "errors")

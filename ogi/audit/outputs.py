@@ -183,7 +183,8 @@ def finding_rows(findings: pd.DataFrame, meta: dict[str, dict]):
         m = meta.get(str(f["report_id"]), {})
         cells = json.loads(f.get("cells") or "[]")
         shown = {**f, "province": m.get("province"), "city": m.get("city"), "county": m.get("county"),
-                 "severity": SEVERITY_ZH.get(f["severity"], f["severity"]), "cause": CAUSE_ZH.get(f["cause"], f["cause"]),
+                 "severity": SEVERITY_ZH.get(f["severity"], f["severity"]),
+                 "cause": CAUSE_ZH.get(f["cause"], f["cause"]),
                  "message": words(f["message"], meta), "pages": pages(f, cells),
                  "suggestion": suggestion_words(f, cells)}
         yield [_clean(shown.get(key)) for _, key in LIST_COLUMNS]

@@ -82,7 +82,8 @@ def report_name(meta: dict) -> str:
     """Another report, for a message: 洪泽区人民政府 2023年（hongze-2023.pdf）."""
     source = _s(meta.get("source")).replace("\\", "/").split("/")[-1]
     year = year_of(meta.get("year"))
-    return f"{_s(meta.get('agency')) or '某机构'} {year if year is not None else '?'}年（{source or meta.get('report_id')}）"
+    shown_year = year if year is not None else "?"
+    return f"{_s(meta.get('agency')) or '某机构'} {shown_year}年（{source or meta.get('report_id')}）"
 
 
 def words(message: str, meta_by_id: dict[str, dict]) -> str:
@@ -288,7 +289,8 @@ def report_row(meta: dict, key_index: dict[str, int]) -> list:
     if "agency_level" not in meta:                # a dataset written before the identity columns
         from ogi.identity import agency_level, agency_type
         level, kind = agency_level(meta), agency_type(meta)
-    return [_s(meta.get("report_id")), _s(meta.get("agency")), level, kind, _s(meta.get("province")), _s(meta.get("city")), _s(meta.get("county")),
+    return [_s(meta.get("report_id")), _s(meta.get("agency")), level, kind,
+            _s(meta.get("province")), _s(meta.get("city")), _s(meta.get("county")),
             year_of(meta.get("year")), _s(meta.get("format")), _s(meta.get("status")), _s(coverage),
             _s(meta.get("source")), key_index.setdefault(key, len(key_index)), _s(meta.get("template_t2")),
             _s(meta.get("template_t3")), ""]

@@ -280,7 +280,8 @@ class CellSource:
         """Cells in the order of the report's `values` rows (the first row per id), or the fallback's."""
         r = self.m.row[rid]
         if self.m.fallback[r]:
-            return {f: Value(f, float(self.m.number[r, j]), fmt(float(self.m.number[r, j])), report_id=rid, label_match="")
+            numbers = self.m.number[r]
+            return {f: Value(f, float(numbers[j]), fmt(float(numbers[j])), report_id=rid, label_match="")
                     for j, f in enumerate(self.m.fields) if self.m.has[r, j]}
         order = sorted(cells, key=lambda f: self.m.kept[r, self.m.col[f]])
         return {f: cells[f] for f in order}

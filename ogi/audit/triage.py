@@ -51,7 +51,8 @@ def suspect(report: Report, cell: Value) -> str | None:
     """Why a cell's reading is doubtful, or None."""
     if cell.origin is Origin.INFERRED:
         return "推断值"
-    if cell.kind is Kind.NUMBER and cell.origin is Origin.OCR and (cell.confidence is None or cell.confidence < OCR_CONFIDENCE):
+    doubtful = cell.confidence is None or cell.confidence < OCR_CONFIDENCE
+    if cell.kind is Kind.NUMBER and cell.origin is Origin.OCR and doubtful:
         return "OCR置信度低"
     if cell.label_match == "fuzzy":
         return "标签模糊匹配"
