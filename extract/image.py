@@ -1,6 +1,6 @@
 """Scanned report images (.png, .jpg, .tif with any number of pages, .bmp, .gif) → a Document.
 
-Every page is OCR'd (extract/ocr.py); the image's own dpi tag, when it has a
+Every page is OCR'd (extract/ocr/); the image's own dpi tag, when it has a
 plausible one, turns pixels into points for the cell bboxes.
 """
 from __future__ import annotations

@@ -139,6 +139,7 @@ def born_digital(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.ocr
 @pytest.mark.libreoffice
+@pytest.mark.xfail(strict=True, reason="the bar is not met yet (7 of 23 conditions): docs/accuracy-scans.md")
 def test_every_condition_of_the_pairwise_matrix_reads_995_percent_with_no_unflagged_wrong(born_digital):
     """One generated report per condition (layouts in turn); per-condition figures are in docs/accuracy-scans.md."""
     pytest.importorskip("rapidocr")
