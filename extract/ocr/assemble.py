@@ -65,7 +65,7 @@ def paragraphs(lines: list[tuple], char_h: float, s: ParagraphSettings = DEFAULT
     """
     if not lines:
         return []
-    lines = sorted(lines, key=lambda l: (l[0][1], l[0][0]))
+    lines = sorted(lines, key=lambda line: (line[0][1], line[0][0]))
     left = float(np.percentile([b[0] for b, _, _ in lines], s.margin_percentile))
     right = float(np.percentile([b[2] for b, _, _ in lines], 100 - s.margin_percentile))
     rows: list[list[tuple]] = []
@@ -77,9 +77,9 @@ def paragraphs(lines: list[tuple], char_h: float, s: ParagraphSettings = DEFAULT
     out: list[tuple[int, list[str]]] = []
     prev, prev_multi = None, False
     for row in rows:
-        row.sort(key=lambda l: l[0][0])
-        box = (row[0][0][0], min(l[0][1] for l in row), row[-1][0][2], max(l[0][3] for l in row))
-        text = " ".join(l[1] for l in row)
+        row.sort(key=lambda line: line[0][0])
+        box = (row[0][0][0], min(line[0][1] for line in row), row[-1][0][2], max(line[0][3] for line in row))
+        text = " ".join(line[1] for line in row)
         starts_new = (prev is None or len(row) > 1 or prev[2] < right - char_h * s.short_line
                       or box[0] > left + char_h * s.indent or box[1] - prev[3] > char_h * s.gap
                       or prev_multi)

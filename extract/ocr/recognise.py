@@ -40,7 +40,7 @@ def recognize(gray: np.ndarray, ink: np.ndarray, lines: list[Line], char_h: floa
     Confidence = the least sure character of the crop.
     """
     results: list[tuple[str, float] | None] = [
-        stroke(ink[l.box[1]:l.box[3], l.box[0]:l.box[2]], char_h, settings.strips) for l in lines]
+        stroke(ink[ln.box[1]:ln.box[3], ln.box[0]:ln.box[2]], char_h, settings.strips) for ln in lines]
     todo = [i for i, r in enumerate(results) if r is None]
     crops = {i: crop(gray, lines[i].box, char_h, settings.lines) for i in todo}
     groups = strips(lines, todo, crops, char_h, settings)

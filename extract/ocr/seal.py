@@ -85,7 +85,8 @@ def gray_seals(gray: np.ndarray, dpi: float, s: SealSettings = DEFAULT.seal) -> 
     small = cv.GaussianBlur(small, (5, 5), 1.5)
     circles = cv.HoughCircles(small, cv.HOUGH_GRADIENT, dp=1, minDist=s.ring_min_radius_in * s.ring_work_dpi,
                               param1=s.ring_edge, param2=s.ring_votes,
-                              minRadius=int(s.ring_min_radius_in * dpi / f), maxRadius=int(s.ring_max_radius_in * dpi / f))
+                              minRadius=int(s.ring_min_radius_in * dpi / f),
+                              maxRadius=int(s.ring_max_radius_in * dpi / f))
     if circles is None:
         return []
     found = []
