@@ -282,6 +282,9 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
             reading.warnings.append(f"{kind}: table {table.index} has no recognisable column headers")
             continue
         by_col = columns.for_table(table.n_cols)
+        if not by_col:  # a continuation narrower than the header's first value column: nothing places
+            reading.warnings.append(f"{kind}: table {table.index} has none of the header's value columns")
+            continue
         for r in range(start, table.n_rows):
             short = _read_row(kind, table, grid, r, by_col, reading)
             if short:

@@ -208,6 +208,14 @@ def test_fuzz_html(html_seed, edits, encoding):
           ".html")
 
 
+def test_t3_continuation_narrower_than_its_header_is_no_crash(html_seed):
+    """Found by test_fuzz_html: a table-3 grid narrower than the header's first value column placed
+    nothing and stopped the report with an IndexError; it is now skipped with a warning."""
+    edits = [("insert", 0.0, "<table>"), ("delete", 0.0, 174), ("delete", 0.5, 363), ("delete", 0.0, 1),
+             ("duplicate", 0.0, 47), ("duplicate", 0.5, 75), ("duplicate", 0.5, 45)]
+    check(edit_text(html_seed, edits).encode("utf-8"), ".html")
+
+
 @settings(FUZZ, max_examples=300)
 @given(edits=mutations())
 def test_fuzz_html_bytes(html_seed, edits):

@@ -43,7 +43,7 @@ import pandas as pd
 from ogi.normalize.schema import fields
 
 from ..files import atomic_write
-from . import arithmetic, counts, coverage, crossyear, screen, structure, template, text
+from . import arithmetic, counts, coverage, crossyear, identity, screen, structure, template, text
 from .catalogue import catalogue, rule_order
 from .chunks import CHUNK_REPORTS, VALUES_UNUSED, Chunk, Table, plan, read_keys, system_memory_pool
 from .model import FINDING_COLUMNS, Report, empty_findings
@@ -126,8 +126,10 @@ def _check(reports: pd.DataFrame, values: pd.DataFrame | None, said: dict[str, l
     need = arith | r6 | cross | stated | layout
     source.preload([ids[i] for i in np.flatnonzero(need)] + [m.ids[p] for p in prev[cross] if p >= 0])
     out = []
+    twice = identity.groups([reps[rid] for rid in ids])     # R0: an agency-year read more than once
     for i, rid in enumerate(ids):
         rep = reps[rid]
+        out.extend(f.row() for f in identity.duplicates(rep, twice))
         last = reps[m.ids[prev[i]]] if prev[i] >= 0 else None
         run = {arithmetic: arith[i], counts: r6[i], crossyear: cross[i], text: stated[i]}
         found = []
