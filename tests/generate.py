@@ -557,31 +557,31 @@ def table2_spec(truth: Truth, lab: Labeler) -> TableSpec:
     template = truth.template["table2"]
     rows = []
     for block, headers, data in T2_BLOCKS[template]:
-        rows.append(Row([Cell(lab("table2", template, block), span=4)]))
+        rows.append(Row([Cell(lab("t2", template, block), span=4)]))
         head_span = 3 // len(headers)
-        header_cells = [Cell(lab("table2", template, f"{block}/信息内容", breakable=True))]
+        header_cells = [Cell(lab("t2", template, f"{block}/信息内容", breakable=True))]
         for i, header in enumerate(headers):
             span = 3 - head_span * (len(headers) - 1) if i == len(headers) - 1 else head_span
-            header_cells.append(Cell(lab("table2", template, f"{block}/{header}", breakable=True), span=span))
+            header_cells.append(Cell(lab("t2", template, f"{block}/{header}", breakable=True), span=span))
         rows.append(Row(header_cells))
         for label, cells in data:
-            rows.append(Row([Cell(lab("table2", template, f"{block}/{label}"))] +
+            rows.append(Row([Cell(lab("t2", template, f"{block}/{label}"))] +
                             [_value(truth, fid, span) for fid, span in cells]))
     return TableSpec(list(T2_WIDTHS), rows)
 
 
 def table3_header(lab: Labeler, template: str, *, brackets: bool = True) -> list:
-    note = lab("table3", template, NOTE)
+    note = lab("t3", template, NOTE)
     if not brackets:
         note = re.sub(r"^[（(]|[）)]$", "", note)
     org = "申请人情况/法人或其他组织"
     return [
-        Row([Cell(note, span=3, vmerge="restart"), Cell(lab("table3", template, "申请人情况"), span=7)]),
-        Row([Cell(span=3, vmerge="continue"), Cell(lab("table3", template, "申请人情况/自然人"), vmerge="restart"),
-             Cell(lab("table3", template, org), span=5),
-             Cell(lab("table3", template, "申请人情况/总计"), vmerge="restart")]),
+        Row([Cell(note, span=3, vmerge="restart"), Cell(lab("t3", template, "申请人情况"), span=7)]),
+        Row([Cell(span=3, vmerge="continue"), Cell(lab("t3", template, "申请人情况/自然人"), vmerge="restart"),
+             Cell(lab("t3", template, org), span=5),
+             Cell(lab("t3", template, "申请人情况/总计"), vmerge="restart")]),
         Row([Cell(span=3, vmerge="continue"), Cell(vmerge="continue")] +
-            [Cell(lab("table3", template, f"{org}/{name}", breakable=True))
+            [Cell(lab("t3", template, f"{org}/{name}", breakable=True))
              for name in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")] +
             [Cell(vmerge="continue")]),
     ]
@@ -593,12 +593,12 @@ def table3_label_cells(plan: list, index: int, lab: Labeler, template: str) -> l
     cells = []
     for level, _part in enumerate(parts):
         if level == len(parts) - 1:
-            cells.append(Cell(lab("table3", template, "/".join(parts)), span=3 - level,
+            cells.append(Cell(lab("t3", template, "/".join(parts)), span=3 - level,
                               align="left" if level == 2 else "center"))
         elif index > 0 and plan[index - 1][1][:level + 1] == parts[:level + 1]:
             cells.append(Cell(vmerge="continue"))
         else:
-            cells.append(Cell(lab("table3", template, "/".join(parts[:level + 1])), vmerge="restart"))
+            cells.append(Cell(lab("t3", template, "/".join(parts[:level + 1])), vmerge="restart"))
     return cells
 
 
@@ -611,7 +611,7 @@ def table3_rows(truth: Truth, lab: Labeler) -> list:
 
 def table4_spec(truth: Truth, lab: Labeler) -> TableSpec:
     def head(path):
-        return lab("table4", "both", path, breakable=True)
+        return lab("t4", "both", path, breakable=True)
     suits = ("行政诉讼/未经复议直接起诉", "行政诉讼/复议后起诉")
     parts = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
     rows = [

@@ -173,3 +173,23 @@ def test_seed_sample_keeps_the_short_rows_of_table_3():
     for tr in rows[2:]:
         values = [tc for tc in tr.findall(qn("w:tc")) if "".join(t.text for t in tc.iter(qn("w:t"))).isdigit()]
         assert len(values) == 5
+
+
+
+def test_generator_draws_label_variants_under_the_table_names_of_labels_csv():
+    """labels.csv names its tables t2/t3/t4: a generator still asking for "table3" drew no variant at all,
+    and every generated report printed only official labels."""
+    from tests.generate import Labeler, table3_header
+
+    class AlwaysVariant:            # every label that has a variant prints its last one
+        def random(self):
+            return 0.0
+
+        def choice(self, pool):
+            return pool[-1]
+
+    lab = Labeler(AlwaysVariant(), {"label_variants": True, "linebreaks": False, "numbering_dunhao": False,
+                                    "traditional": False, "unverified_typos": False})
+    printed = [cell.text for row in table3_header(lab, "2021", brackets=False) for cell in row.cells if cell.text]
+    official = {"申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"}
+    assert any(text not in official for text in printed[1:]), printed
