@@ -125,7 +125,7 @@ def _keys(table: str, path: str) -> tuple[str, ...]:
     """Search keys of one canonical label path: its official leaf and every recorded variant."""
     keys = {label_key(path.split("/")[-1])}
     for lab in labels():
-        if lab.table == f"table{table[1]}" and lab.canonical_path == path:
+        if lab.table == table and lab.canonical_path == path:
             keys.add(label_key(lab.variant))
     return tuple(sorted((k for k in keys if k), key=len, reverse=True))
 
