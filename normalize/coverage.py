@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .schema import fields
+from .schema import fields, template_for_year
+from .schema import templates as template_versions
 from .value import Origin
 
 TABLES = ("t2", "t3", "t4")
-FIRST_2021_YEAR = 2021   # reports on 2021 and later print the 2021 layout
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,24 @@ def _printed_fields(table: str, templates: dict, year: int | None, read: set[str
     unknown (not found) is counted with the report's other table's layout, or by its year."""
     layout = templates.get(table) if table != "t4" else "both"
     if layout in (None, ""):
-        layout = next((t for t in templates.values() if t in ("2019", "2021")), None) or \
-            ("2021" if year is None or year >= FIRST_2021_YEAR else "2019")
+        layout = next((t for t in templates.values() if t in _versions()), None) or _layout_of_year(year)
     candidates = [f for f in fields().values() if f.table == table]
     if layout == "mixed":  # a hybrid table: the layout it printed most of, plus what it printed of the other
-        by_layout = {t: {f.id for f in candidates if f.printed_in(t)} for t in ("2019", "2021")}
+        by_layout = {t: {f.id for f in candidates if f.printed_in(t)} for t in _versions()}
         best = max(by_layout.values(), key=lambda ids: len(ids & read))
         return best | {f.id for f in candidates if f.id in read}
     return {f.id for f in candidates if layout == "both" or f.printed_in(layout)}
+
+
+def _versions() -> tuple[str, ...]:
+    return tuple(t.version for t in template_versions())
+
+
+def _layout_of_year(year: int | None) -> str:
+    """The layout a report of this year prints (data/templates.csv): the oldest before the first, the
+    newest when the year is unknown."""
+    fits = template_for_year(year)
+    if fits is not None:
+        return fits.version
+    versions = template_versions()
+    return versions[0].version if year is not None and year < versions[0].first_year else versions[-1].version
