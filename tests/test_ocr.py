@@ -9,7 +9,6 @@ reports). Only the table pages are scanned, to keep the run short on 2 cores.
 from __future__ import annotations
 
 import io
-import math
 import os
 import random
 import shutil
@@ -92,27 +91,10 @@ def _table3_spot(page, dpi):
 
 
 def _seal(image, center, radius):
-    """A red seal (ring, star, curved-ish text) multiplied over the page like stamp ink."""
-    from PIL import Image, ImageChops, ImageDraw, ImageFont
-    layer = Image.new("RGB", image.size, "white")
-    draw = ImageDraw.Draw(layer)
-    x, y = center
-    red = (220, 30, 40)
-    draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=red, width=max(3, radius // 25))
-    star = [(x + radius * 0.3 * math.cos(math.radians(90 + k * 36)) * (1 if k % 2 == 0 else 0.4),
-             y - radius * 0.3 * math.sin(math.radians(90 + k * 36)) * (1 if k % 2 == 0 else 0.4)) for k in range(10)]
-    draw.polygon(star, fill=red)
-    font = None
-    for candidate in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-                      "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"):
-        if os.path.exists(candidate):
-            font = ImageFont.truetype(candidate, max(12, radius // 5))
-            break
-    for k, ch in enumerate("人民政府办公室专用章1234"):
-        angle = math.radians(200 - k * 16)
-        draw.text((x + radius * 0.72 * math.cos(angle), y - radius * 0.72 * math.sin(angle)), ch, fill=red,
-                  font=font, anchor="mm")
-    return ImageChops.multiply(image.convert("RGB"), layer)
+    """A red seal multiplied over the page like stamp ink (tests/degrade.py draws it)."""
+    from tests.degrade import stamp
+
+    return stamp(image, center, radius, ink=(220, 30, 40))
 
 
 def _scan(page_image, variant, with_seal_at):
