@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -61,13 +60,12 @@ def zoo_run(tmp_path_factory):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(NO_OCR)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(REPO), os.environ.get("PYTHONPATH", "")]))
-    started = time.monotonic()
     alone = _ogi_build([good], root / "out-good", env)
     assert alone.returncode == 0, alone.stderr[-3000:]
     mixed = _ogi_build([good, root / "zoo"], root / "out-mixed", env)
     assert mixed.returncode == 0, mixed.stderr[-3000:]
     return {"root": root, "cases": cases, "good": good, "zoo": root / "zoo", "alone": root / "out-good",
-            "mixed": root / "out-mixed", "seconds": time.monotonic() - started, "stdout": mixed.stdout}
+            "mixed": root / "out-mixed", "stdout": mixed.stdout}
 
 
 def test_zoo_is_big_enough(zoo_run):
@@ -158,10 +156,6 @@ def test_nothing_outside_the_input_was_read(zoo_run):
             assert b"root:x:0:0" not in data, path
             assert CANARY.encode() not in data, path
     assert not any(zoo_run["root"].glob("**/passwd")), "a file named like the XXE target was written"
-
-
-def test_batch_is_bounded(zoo_run):
-    assert zoo_run["seconds"] < 240, f"the two builds took {zoo_run['seconds']:.0f} s"
 
 
 def test_file_deleted_after_listing(tmp_path, monkeypatch):
