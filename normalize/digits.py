@@ -19,7 +19,10 @@ so in a warning.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
 from typing import Mapping
 
 from .rules import Equation
@@ -208,3 +211,78 @@ def _combine(rows: list[RunRow], candidates: list[list[tuple]], eqs: list[Equati
 
 def _contribution(eq: Equation, fids: list, split: tuple) -> float:
     return sum((1 if f in eq.lhs else -1) * v for f, v in zip(fids, split) if f in eq.terms)
+
+
+# --- table 2: no arithmetic, only the column types ---------------------------------------------
+
+_INT = r"(?:0|[1-9]\d*|[1-9]\d{0,2}(?:,\d{3})+)"
+_COUNT_UNIT = r"(?:件|条|个|项|次)?"
+# what one cell may print, by the field's type (data/fields.csv): counts never start with 0 unless
+# they are 0; only 本年增/减 carries a sign; only amounts carry decimals and a money unit
+CELL_PATTERNS = {
+    "integer": re.compile(_INT + _COUNT_UNIT),
+    "signed_integer": re.compile(r"[+\-]?" + _INT + _COUNT_UNIT),
+    "decimal": re.compile(_INT + r"(?:\.\d+)?(?:万元|元)?"),
+}
+DASH_CELL = re.compile(r"——|—|–|-|/|／|无")
+MAX_LISTED = 2000             # readings enumerated to list; they are counted without bound
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The ways printed tokens fill a row's columns, a blank cell being one that printed nothing."""
+    total: int                                   # how many readings fit
+    full: int                                    # of them, readings where every cell printed something
+    listed: list[tuple[str | None, ...]]         # readings with every cell printed first, then the others
+
+    @property
+    def unique(self) -> tuple[str | None, ...] | None:
+        return self.listed[0] if self.total == 1 else None
+
+
+def show_reading(reading: tuple[str | None, ...]) -> str:
+    """89/89/89; a blank cell as 空."""
+    return "/".join("空" if piece is None else piece for piece in reading)
+
+
+def typed_readings(tokens: list[str], types: list[str]) -> Readings:
+    """Every way whitespace-separated tokens make a row's cells, in column order.
+
+    A cell never crosses whitespace; a token may hold several cells glued together;
+    any cell may be blank (a blank leaves no trace in flattened text). Each piece must
+    be what its column's type can print (data/fields.csv), or a dash. Table 2 has no
+    sums, so these are all the constraints there are: a row is read only when exactly
+    one reading fits.
+    """
+    patterns = [CELL_PATTERNS.get(t, CELL_PATTERNS["integer"]) for t in types]
+    tokens = [t for t in tokens if t]
+
+    def moves(t: int, p: int, col: int, blanks: bool):
+        """(piece, next state) for one column: blank, or a piece of the current token."""
+        if blanks:
+            yield None, (t, p)
+        if t < len(tokens):
+            token = tokens[t]
+            for end in range(p + 1, len(token) + 1):
+                piece = token[p:end]
+                if patterns[col].fullmatch(piece) or DASH_CELL.fullmatch(piece):
+                    yield piece, ((t + 1, 0) if end == len(token) else (t, end))
+
+    @lru_cache(maxsize=None)
+    def count(t: int, p: int, col: int, blanks: bool) -> int:
+        if col == len(types):
+            return int(t == len(tokens))
+        return sum(count(*at, col + 1, blanks) for _, at in moves(t, p, col, blanks))
+
+    def walk(t: int, p: int, col: int, done: tuple, blanks: bool):
+        if col == len(types):
+            if t == len(tokens):
+                yield done
+            return
+        for piece, at in moves(t, p, col, blanks):
+            if count(*at, col + 1, blanks):
+                yield from walk(*at, col + 1, done + (piece,), blanks)
+
+    full = list(islice(walk(0, 0, 0, (), False), MAX_LISTED))
+    others = islice((r for r in walk(0, 0, 0, (), True) if None in r), MAX_LISTED)
+    return Readings(count(0, 0, 0, True), count(0, 0, 0, False), full + list(others))

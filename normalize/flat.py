@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .digits import RunRow, row_splits, split_runs, splits
+from .digits import Readings, RunRow, row_splits, show_reading, split_runs, typed_readings
 from .labels import index
 from .rules import equations
 from .schema import T3_COLUMNS, fields, labels
@@ -39,7 +39,7 @@ class FlatSettings:
     max_gap: int = 160               # chars between two consecutive row labels of one table
     min_header_labels: int = 3       # column labels a table's header must print
     max_first_tries: int = 20        # occurrences of a table's first row label tried as its start
-    max_t2_cells: int = 8            # digits per table-2 cell (counts and 万元 amounts)
+    readings_listed: int = 20        # readings a warning lists for a table-2 row it cannot read
     rest_checked: int = 40           # chars after a row's values that must hold no digit
 
 
@@ -624,43 +624,42 @@ def _t2_blocks(text: _Text, layout: str, start: int, end: int) -> list[dict]:
 
 
 def _read_t2_row(label: str, fids: list[str | None], raw: str, reading: Reading) -> None:
-    """A table-2 row: split only where its column count leaves exactly one reading."""
+    """A table-2 row: read only where the printed tokens and the column types leave exactly one reading."""
     tokens = raw.split()
     if not tokens:  # a blank row, or a label found out of place: not told apart here
         reading.warnings.append(f"t2: row '{label}' prints nothing after its label; left missing")
         return
-    readings = _t2_readings(tokens, len(fids))
-    if len(readings) != 1:
-        why = "more than one reading fits (table 2 has no sums, blank cells leave no trace)" if readings \
-            else "no reading fits"
-        reading.warnings.append(f"t2: row '{label}' prints '{raw.strip()}' for {len(fids)} columns: {why}; "
-                                f"its values are left missing")
+    types = [fields()[f].type if f else "integer" for f in fids]
+    found = typed_readings(tokens, types)
+    if found.unique is None:
+        reading.warnings.append(f"t2: row '{label}' prints '{raw.strip()}' for {len(fids)} columns: "
+                                f"{describe_readings(found)}; its values are left missing")
+        for col, fid in enumerate(fids):  # what was printed stays beside the hole, for a person to read
+            if fid:
+                reading.add(Value(fid, None, raw.strip(), Kind.MISSING, row_label=label, col=col,
+                                  label_match="ambiguous"))
         return
-    for fid, (printed, kind) in zip(fids, readings[0]):
+    whole = len(tokens) == len(fids)  # one token per cell: read as printed, not cut out of a run
+    for fid, piece in zip(fids, found.unique):
         if fid:
-            number = _t2_number(printed, fields()[fid].type)
-            printed_kind, origin = Value.parse_label(kind if number is not None or kind == "dash" else "text")
-            reading.add(Value(fid, number, printed, printed_kind, origin, row_label=label,
-                              label_match="exact" if kind != "inferred" else "inferred"))
+            reading.add(_t2_value(fid, piece, whole, label))
 
 
-def _t2_readings(tokens: list[str], n: int) -> list[list[tuple[str, str]]]:
-    """The ways the printed tokens make n cells: one token per cell, or one bare digit run.
-
-    A blank cell leaves no trace in flattened text, so a run is read only when no split into
-    n cells or fewer other than its own fits ("000" for three columns; not "350": 35|0 or 3|50
-    or 350 and a blank). Fewer separated tokens than cells means blank cells: nothing is split.
-    """
-    if len(tokens) == n:
-        return [[(t, "dash" if TOKEN.fullmatch(t) and TOKEN.fullmatch(t).group("dash") else "number")
-                 for t in tokens]]
-    if len(tokens) != 1 or not tokens[0].isdigit():
-        return []
-    fits = [s for k in range(1, n + 1) for s in splits(tokens[0], k, max_digits=SETTINGS.max_t2_cells)]
-    if len(fits) == 1 and len(fits[0]) == n:
-        return [[(str(v), "inferred") for v in fits[0]]]
-    return [None, None] if len(fits) > 1 else []
+def describe_readings(found: Readings, cap: int | None = None) -> str:
+    """'28 readings fit (10 with every cell printed): 8/9/8989、…' for a warning or a finding."""
+    cap = SETTINGS.readings_listed if cap is None else cap
+    if not found.total:
+        return "no reading fits the column types"
+    shown = "、".join(show_reading(r) for r in found.listed[:cap])
+    more = f"、… ({found.total - cap} more)" if found.total > cap else ""
+    return (f"{found.total} readings fit ({found.full} with every cell printed; table 2 has no sums, "
+            f"a blank cell leaves no trace): {shown}{more}")
 
 
-def _t2_number(printed: str, kind: str) -> float | None:
-    return parse_value(printed).value
+def _t2_value(fid: str, piece: str | None, whole: bool, label: str) -> Value:
+    if piece is None:
+        return Value(fid, None, "", Kind.BLANK, row_label=label)
+    parsed = parse_value(piece)
+    if parsed.kind == "dash" or whole:
+        return Value(fid, parsed.value, piece, parsed.kind, row_label=label)
+    return Value(fid, parsed.value, piece, Kind.NUMBER, Origin.INFERRED, row_label=label, label_match="inferred")

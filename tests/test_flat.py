@@ -11,8 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
-from ogi.normalize.digits import RunRow, split_runs, splits
-from ogi.normalize.flat import _t2_readings
+from ogi.normalize.digits import RunRow, split_runs, splits, typed_readings
 
 from ogi.pipeline import read_report
 from tests import generate as g
@@ -100,11 +99,24 @@ def test_flattened_text_with_blanks_dashes_and_units_never_wrong(tmp_path, style
 
 def test_hidden_blank_in_a_table2_run_is_not_split():
     # "20" for two columns: 2|0, or 20 and a blank cell that left no trace
-    assert _t2_readings(["20"], 2) != [[("2", "inferred"), ("0", "inferred")]]
-    assert len(_t2_readings(["20"], 2)) != 1
-    assert _t2_readings(["000"], 3) == [[("0", "inferred")] * 3]  # no other reading, blanks or not
-    assert _t2_readings(["17", "0", "5"], 3)[0][0] == ("17", "number")
-    assert _t2_readings(["17", "5"], 3) == []  # a blank among separated cells: nothing is split
+    assert typed_readings(["20"], ["integer"] * 2).unique is None
+    assert typed_readings(["000"], ["integer"] * 3).unique == ("0", "0", "0")  # no other reading, blanks or not
+    assert typed_readings(["17", "0", "5"], ["integer"] * 3).unique == ("17", "0", "5")
+    assert typed_readings(["17", "5"], ["integer"] * 3).unique is None  # a blank among separated cells
+
+
+def test_table2_run_readings_follow_the_column_types():
+    both = ["integer", "decimal"]
+    # the decimals and the unit belong to the amount; the count before it has no fixed width
+    found = typed_readings(["13575394432.52元"], both)
+    assert (found.total, found.full) == (11, 10) and ("135", "75394432.52元") in found.listed
+    assert typed_readings(["7.5元"], both).unique == (None, "7.5元")  # '.5元' is no amount: the count is blank
+    # only 本年增/减 carries a sign: the sign starts that cell
+    signed = typed_readings(["12-3"], ["integer", "signed_integer"])
+    assert signed.unique == ("12", "-3")
+    assert typed_readings(["12-3"], ["integer", "integer"]).total == 0  # 12/-/3 needs three cells
+    # a count never starts with 0 unless it is 0, however long the run
+    assert typed_readings(["1005"], ["integer"] * 2).listed[:2] == [("100", "5"), (None, "1005")]
 
 
 def test_spaces_kept_in_a_run_are_cell_boundaries():
