@@ -6,17 +6,26 @@ template prints, 0–1) and, per table, `coverage_t2…t4` and
 a report that passed: every table with coverage below 100% is one finding. A
 table with no value at all is R11's finding, not this one. A dataset without
 these columns (written before they existed) is skipped.
+
+A row the reading could not place keeps its printed text beside its missing
+cells (kind `missing`, raw = the run, col = the column's place in the row):
+flattened text glues table 2's cells into one run ("898989" for three columns)
+that several readings fit. The finding lists those readings, so a person
+holding the page can pick one; ogi never does.
 """
 from __future__ import annotations
 
 import math
 
-from ogi.normalize.schema import table_titles
+from ogi.normalize.digits import show_reading, typed_readings
+from ogi.normalize.schema import fields, table_titles
+from ogi.normalize.value import Kind
 
 from .model import Finding, Report
 
 TABLES = ("t2", "t3", "t4")
 FULL = 1.0 - 1e-9          # a coverage at or above this is complete
+READINGS_LISTED = 20       # readings a finding lists for one unread row; it says how many more fit
 
 
 def _number(v) -> float | None:
@@ -50,8 +59,10 @@ def check(report: Report, **_) -> list[Finding]:
             continue
         title = table_titles().get(table, table)
         count = f"{int(missing)} 个单元格" if missing else "部分单元格"
+        unread = _unread_rows(report, table)
         out.append(Finding(report, "R13", f"R13 {title}：{count}未能读取（该表覆盖率 {_percent(share)}），"
-                                          f"这些单元格无法核对。",
+                                          f"这些单元格无法核对。" + "".join(_describe(row) for row in unread),
+                           [(c, "unread") for row in unread for c in row],
                            expected="100%", actual=_percent(share), check=f"R13[{table}]", cause="extraction"))
     if not per_table:
         report.checked.append("R13")
@@ -60,3 +71,27 @@ def check(report: Report, **_) -> list[Finding]:
                                               f"这些单元格无法核对。",
                                expected="100%", actual=_percent(overall), check="R13", cause="extraction"))
     return out
+
+
+def _unread_rows(report: Report, table: str) -> list[list]:
+    """The table's missing cells that kept what their row printed, one list per row, in column order."""
+    rows: dict[tuple[str, str], list] = {}
+    for fid, cell in report.cells.items():
+        if fid.startswith(table + ".") and cell.kind is Kind.MISSING and cell.raw.strip():
+            rows.setdefault((cell.row_label, cell.raw), []).append(cell)
+    return [sorted(cells, key=lambda c: c.col if c.col is not None else -1) for cells in rows.values()]
+
+
+def _describe(row: list) -> str:
+    """规范性文件 印为 898989（3 栏），可能的读法 28 种（每栏都有数的 10 种…）：8/9/8989、…"""
+    label, printed = row[0].row_label, row[0].raw.strip()
+    head = f"{label} 印为 {printed}（{len(row)} 栏）"
+    if [c.col for c in row] != list(range(len(row))):  # not every column of the row is named: no readings
+        return head + "。"
+    found = typed_readings(printed.split(), [fields()[c.field].type for c in row])
+    if not found.total:
+        return head + "，按各栏的类型没有一种读法成立。"
+    shown = "、".join(show_reading(r) for r in found.listed[:READINGS_LISTED])
+    more = f"、…（另 {found.total - READINGS_LISTED} 种）" if found.total > READINGS_LISTED else ""
+    return (f"{head}，可能的读法 {found.total} 种（每栏都有数的 {found.full} 种；“空”为空白栏）："
+            f"{shown}{more}，请对照原文确定。")
