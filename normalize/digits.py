@@ -225,7 +225,7 @@ CELL_PATTERNS = {
     "decimal": re.compile(_INT + r"(?:\.\d+)?(?:万元|元)?"),
 }
 DASH_CELL = re.compile(r"——|—|–|-|/|／|无")
-MAX_LISTED = 2000             # readings enumerated to list; they are counted without bound
+MAX_LISTED = 100              # readings enumerated to list (warnings show fewer); all are counted
 
 
 @dataclass(frozen=True)
@@ -257,16 +257,17 @@ def typed_readings(tokens: list[str], types: list[str]) -> Readings:
     patterns = [CELL_PATTERNS.get(t, CELL_PATTERNS["integer"]) for t in types]
     tokens = [t for t in tokens if t]
 
-    def moves(t: int, p: int, col: int, blanks: bool):
+    @lru_cache(maxsize=None)
+    def moves(t: int, p: int, col: int, blanks: bool) -> tuple:
         """(piece, next state) for one column: blank, or a piece of the current token."""
-        if blanks:
-            yield None, (t, p)
+        out = [(None, (t, p))] if blanks else []
         if t < len(tokens):
             token = tokens[t]
             for end in range(p + 1, len(token) + 1):
                 piece = token[p:end]
                 if patterns[col].fullmatch(piece) or DASH_CELL.fullmatch(piece):
-                    yield piece, ((t + 1, 0) if end == len(token) else (t, end))
+                    out.append((piece, (t + 1, 0) if end == len(token) else (t, end)))
+        return tuple(out)
 
     @lru_cache(maxsize=None)
     def count(t: int, p: int, col: int, blanks: bool) -> int:
