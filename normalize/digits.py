@@ -45,10 +45,72 @@ class RunRow:
     joins: frozenset[int] = frozenset()
 
 
+# A number (thousands groups, decimals, a unit) or a dash, as flattened text prints a cell
+TOKEN = re.compile(r"(?P<num>\d[\d,，]*(?:[.．]\d+)?)(?P<unit>万元|元|件|条|个|项|次)?|(?P<dash>——|—|–|-|/|／|无)")
+THOUSANDS = re.compile(r"^\d{1,3}(?:[,，]\d{3})+$")
+
+
+@dataclass
+class PrintedRun:
+    """The value text printed after one row label, as digits and the cell boundaries it keeps."""
+    raw: str
+    digits: str = ""
+    breaks: set[int] = field(default_factory=set)    # a cell ends here
+    joins: set[int] = field(default_factory=set)     # a cell does not end here (inside 1,234)
+    dashes: dict[int, str] = field(default_factory=dict)   # digit position → the dash printed there
+    bad: str = ""                                    # why the text cannot be cells
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.breaks)
+
+    def row(self, fids: list[str | None]) -> RunRow:
+        return RunRow(fids, self.digits, frozenset(self.breaks), frozenset(self.joins))
+
+
+def printed_run(raw: str) -> PrintedRun:
+    """Digits and boundaries of a row's value text: a space, a dash or a unit ends a cell, a
+    thousands group holds one; a dash counts as a 0 digit."""
+    cells = PrintedRun(raw)
+    for token in re.split(r"\s+", raw.strip()):
+        pos = 0
+        while pos < len(token):
+            m = TOKEN.match(token, pos)
+            if not m:
+                cells.bad = f"'{token}' is not a number"
+                return cells
+            pos = m.end()
+            if m.group("dash"):
+                cells.dashes[len(cells.digits)] = m.group("dash")
+                cells.digits += "0"
+            else:
+                number = m.group("num")
+                if re.search(r"[.．]", number):
+                    cells.bad = f"'{number}' is not a count"
+                    return cells
+                if re.search(r"[,，]", number):
+                    if not THOUSANDS.match(number):
+                        cells.bad = f"'{number}' is not a number"
+                        return cells
+                    cells.joins.update(_inside_groups(len(cells.digits), number))
+                cells.digits += re.sub(r"[,，]", "", number)
+            cells.breaks.add(len(cells.digits))
+            if m.group("dash") and len(cells.digits) > 1:
+                cells.breaks.add(len(cells.digits) - 1)
+    return cells
+
+
+def _inside_groups(offset: int, number: str) -> set[int]:
+    """Positions inside a thousands-grouped number, where no cell may end."""
+    digits = re.sub(r"[,，]", "", number)
+    return set(range(offset + 1, offset + len(digits)))
+
+
 @dataclass
 class SplitResult:
     values: dict[str, float] = field(default_factory=dict)  # fields every consistent split agrees on
     unresolved: dict[int, str] = field(default_factory=dict)  # row index -> plain reason
+    readings: dict[int, list[tuple[int, ...]]] = field(default_factory=dict)  # row index -> every split that fits
 
 
 def split_runs(rows: list[RunRow], known: Mapping[str, float], eqs: list[Equation]) -> SplitResult:
@@ -80,6 +142,7 @@ def split_runs(rows: list[RunRow], known: Mapping[str, float], eqs: list[Equatio
                 result.values[fid] = float(values.pop())
         if len(seen) > 1:
             result.unresolved[i] = f"{len(seen)} different splits fit the table's rules"
+            result.readings[i] = sorted(seen)
     return result
 
 

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .digits import Readings, RunRow, row_splits, show_reading, split_runs, typed_readings
+from .digits import PrintedRun, Readings, printed_run, row_splits, show_reading, split_runs, typed_readings
 from .labels import index
 from .rules import equations
 from .schema import T3_COLUMNS, fields, labels
@@ -46,9 +46,7 @@ class FlatSettings:
 SETTINGS = FlatSettings()
 SECTION_NUMERALS = "一二三四五六"
 VALUE_RUN = re.compile(r"(?:[\d\s,.．，—–\-+−/／]|无(?![\u4e00-\u9fff])|(?<=\d)(?:万元|元|件|条|个|项|次))+")
-TOKEN = re.compile(r"(?P<num>\d[\d,，]*(?:[.．]\d+)?)(?P<unit>万元|元|件|条|个|项|次)?|(?P<dash>——|—|–|-|/|／|无)")
 DASH_CHARS = "—–-/／无"
-THOUSANDS = re.compile(r"^\d{1,3}(?:[,，]\d{3})+$")
 NUMBERING = re.compile(r"^[(]?([一二三四五六七八九十]{1,3}|\d{1,2})[)、.]")
 NOTE = re.compile(r"^[(](?=[^()]*[\u4e00-\u9fff])[^()]{2,200}[)]")   # values are never in brackets
 ORDINAL_NOTE = re.compile(r"^[(][一二三四五六七八九十]{1,3}[)]")
@@ -249,21 +247,6 @@ def _section_paragraphs(text: _Text, heads, spans) -> list[str]:
 
 # --- cells of one row: the value text after a label -------------------------------------------
 
-@dataclass
-class _Cells:
-    """The value text printed after one row label, as digits and boundaries for digits.py."""
-    raw: str
-    digits: str = ""
-    breaks: set[int] = field(default_factory=set)    # a cell ends here
-    joins: set[int] = field(default_factory=set)     # a cell does not end here (inside 1,234)
-    dashes: dict[int, str] = field(default_factory=dict)   # digit position → the dash printed there
-    bad: str = ""                                    # why the text cannot be cells
-
-    @property
-    def n_tokens(self) -> int:
-        return len(self.breaks)
-
-
 def _after_label(text: _Text, end: int) -> int:
     """Skip a label's trailing note: （区分处理的，只计这一情形，不计其他情形）."""
     rest = text.compact[end:end + 210]
@@ -296,42 +279,6 @@ def _value_text(text: _Text, start: int, end: int, next_path: str | None = None)
     if re.search(r"\d", rest[:SETTINGS.rest_checked]):
         return None, rest  # a digit among label text: the cut between labels is not understood
     return value, rest
-
-
-def _cells(raw: str) -> _Cells:
-    cells = _Cells(raw)
-    for token in re.split(r"\s+", raw.strip()):
-        pos = 0
-        while pos < len(token):
-            m = TOKEN.match(token, pos)
-            if not m:
-                cells.bad = f"'{token}' is not a number"
-                return cells
-            pos = m.end()
-            if m.group("dash"):
-                cells.dashes[len(cells.digits)] = m.group("dash")
-                cells.digits += "0"
-            else:
-                number = m.group("num")
-                if re.search(r"[.．]", number):
-                    cells.bad = f"'{number}' is not a count"
-                    return cells
-                if re.search(r"[,，]", number):
-                    if not THOUSANDS.match(number):
-                        cells.bad = f"'{number}' is not a number"
-                        return cells
-                    cells.joins.update(_inside_groups(len(cells.digits), number))
-                cells.digits += re.sub(r"[,，]", "", number)
-            cells.breaks.add(len(cells.digits))
-            if m.group("dash") and len(cells.digits) > 1:
-                cells.breaks.add(len(cells.digits) - 1)
-    return cells
-
-
-def _inside_groups(offset: int, number: str) -> set[int]:
-    """Positions inside a thousands-grouped number, where no cell may end."""
-    digits = re.sub(r"[,，]", "", number)
-    return set(range(offset + 1, offset + len(digits)))
 
 
 # --- tables 3 and 4: split with the arithmetic --------------------------------------------------
@@ -376,7 +323,7 @@ def _read_t3(text: _Text, start: int, end: int, reading: Reading):
         value_end = hits[k + 1][1][0] if k + 1 < len(hits) else min(end, value_start + SETTINGS.max_gap)
         raw, rest = _value_text(text, value_start, value_end, hits[k + 1][0] if k + 1 < len(hits) else None)
         fids = _t3_fields(row)
-        cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+        cells = printed_run(raw) if raw is not None else PrintedRun(rest, bad=f"digits among the text '{rest[:20]}'")
         specs.append((row, fids, cells))
     for row, hit in zip(rows, found):
         if hit is None:
@@ -412,7 +359,7 @@ def _read_t4(text: _Text, start: int, end: int, reading: Reading):
     raw, rest = _value_text(text, value_start, min(end, value_start + SETTINGS.max_gap))
     reading.tables_found.append("t4")
     fids = [f.id for f in fields().values() if f.table == "t4"]
-    cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+    cells = printed_run(raw) if raw is not None else PrintedRun(rest, bad=f"digits among the text '{rest[:20]}'")
     _split("t4", [("", fids, cells)], None, reading)
     raw = raw or ""
     header = text.find(_keys("t4", "行政复议"), start, value_start)
@@ -444,7 +391,7 @@ def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
                     reading.add(_cell_value(fid, float(cells.digits[a:b]), cells, a, b, label))
                     known[fid] = float(cells.digits[a:b])
         else:
-            runs.append(RunRow(fids, cells.digits, frozenset(cells.breaks), frozenset(cells.joins)))
+            runs.append(cells.row(fids))
             kept.append((label, fids, cells))
     if not runs:
         return
@@ -466,9 +413,20 @@ def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
             if fid and value is not None and not cells.dashes:  # a dash must not come out as 0
                 reading.add(Value(fid, value, cells.digits, Kind.NUMBER, Origin.INFERRED, row_label=label,
                                    label_match="inferred"))
+        splits = result.readings.get(i, [])
+        listed = "、".join("/".join(map(str, s)) for s in splits[:SETTINGS.readings_listed])
         reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
-                                f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}; "
-                                f"the values it cannot place are left missing")
+                                f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}"
+                                f"{': ' + listed if listed else ''}; the values it cannot place are left missing")
+        if splits:  # the run stays beside its holes, for a person to read (ogi/audit/coverage.py)
+            _keep_run(fids, cells.raw.strip(), label, reading)
+
+
+def _keep_run(fids: list[str | None], printed: str, label: str, reading: Reading) -> None:
+    """Missing cells that keep the run their row printed and their place in the row."""
+    for col, fid in enumerate(fids):
+        if fid and fid not in reading.values:
+            reading.add(Value(fid, None, printed, Kind.MISSING, row_label=label, col=col, label_match="ambiguous"))
 
 
 def _spaced_cells(raw: str, fids: list, eqs) -> list[str] | None:
@@ -480,7 +438,7 @@ def _spaced_cells(raw: str, fids: list, eqs) -> list[str] | None:
     values = {}
     for fid, piece in zip(fids, pieces):
         if piece:
-            one = _cells(piece)
+            one = printed_run(piece)
             if one.bad or one.n_tokens != 1 or (len(one.digits) > 1 and one.digits[0] == "0"):
                 return None
             values[fid] = 0.0 if one.dashes else float(one.digits)
@@ -509,7 +467,7 @@ def _spaced_value(fid: str, piece: str, label: str) -> Value:
     return Value(fid, parsed.value, piece, parsed.kind, row_label=label)
 
 
-def _token_spans(cells: _Cells) -> list[tuple[int, int]]:
+def _token_spans(cells: PrintedRun) -> list[tuple[int, int]]:
     ends = sorted(cells.breaks)
     return list(zip([0] + ends[:-1], ends))
 
@@ -523,7 +481,7 @@ def _spans(values: list[float]) -> list[tuple[int, int]]:
     return out
 
 
-def _cell_value(fid: str, value: float, cells: _Cells, a: int, b: int, label: str) -> Value:
+def _cell_value(fid: str, value: float, cells: PrintedRun, a: int, b: int, label: str) -> Value:
     """A cell printed between boundaries reads as printed; one cut out of a run is inferred."""
     if a in cells.dashes and b == a + 1:
         return Value(fid, None, cells.dashes[a], Kind.DASH, row_label=label, label_match="exact")
@@ -634,10 +592,7 @@ def _read_t2_row(label: str, fids: list[str | None], raw: str, reading: Reading)
     if found.unique is None:
         reading.warnings.append(f"t2: row '{label}' prints '{raw.strip()}' for {len(fids)} columns: "
                                 f"{describe_readings(found)}; its values are left missing")
-        for col, fid in enumerate(fids):  # what was printed stays beside the hole, for a person to read
-            if fid:
-                reading.add(Value(fid, None, raw.strip(), Kind.MISSING, row_label=label, col=col,
-                                  label_match="ambiguous"))
+        _keep_run(fids, raw.strip(), label, reading)
         return
     whole = len(tokens) == len(fids)  # one token per cell: read as printed, not cut out of a run
     for fid, piece in zip(fids, found.unique):

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from ogi.normalize.digits import RunRow, split_runs, splits, typed_readings
+from ogi.normalize.digits import RunRow, printed_run, split_runs, splits, typed_readings
 
 from ogi.pipeline import read_report
 from tests import generate as g
@@ -87,7 +87,7 @@ def test_crawler_table2_readings_reach_the_audit_finding():
     reports, values = reports_frame([report]), values_frame([report])
     assert reports.loc[0, "n_values"] == 179  # cells kept beside a hole are not values read
     findings = run_audit(reports, values)
-    r13 = findings[(findings["rule"] == "R13") & (findings["check"] == "R13[t2]")]
+    r13 = findings[findings["check"] == "R13[t2]"]
     assert len(r13) == 1 and r13.iloc[0]["cause"] == "extraction"
     message = r13.iloc[0]["message"]
     assert "19 个单元格未能读取" in message
@@ -95,6 +95,7 @@ def test_crawler_table2_readings_reach_the_audit_finding():
     assert "政府集中采购 印为 13575394432.52元（2 栏），可能的读法 11 种" in message
     unread = json.loads(r13.iloc[0]["cells"])
     assert len(unread) == 19 and {c["role"] for c in unread} == {"unread"}
+    assert set(findings["check"]) & {"R13[t3]", "R13[t4]"} == set()  # tables 3 and 4 read whole
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -169,11 +170,9 @@ def test_spaces_kept_in_a_run_are_cell_boundaries():
 
 
 def test_thousands_group_is_one_cell():
-    from ogi.normalize.flat import _cells
-    cells = _cells("1,234 5 —")
+    cells = printed_run("1,234 5 —")
     assert cells.digits == "123450" and cells.dashes == {5: "—"}
-    run = RunRow(["a", "b", "c"], cells.digits, frozenset(cells.breaks), frozenset(cells.joins))
-    assert split_runs([run], {}, []).values == {"a": 1234.0, "b": 5.0, "c": 0.0}
+    assert split_runs([cells.row(["a", "b", "c"])], {}, []).values == {"a": 1234.0, "b": 5.0, "c": 0.0}
 
 
 def test_table4_run_with_two_consistent_splits_stays_missing(tmp_path):
@@ -186,7 +185,8 @@ def test_table4_run_with_two_consistent_splits_stays_missing(tmp_path):
         truth.values[fid], truth.raw[fid], truth.kinds[fid] = value, str(value), "number"
     path = tmp_path / "t4-tie.txt"
     write_flattened(truth, path, rng=rng, style="one_line")
-    assert "1100011" + "0" * 10 in path.read_text(encoding="utf-8")
+    run = "1100011" + "0" * 10
+    assert run in path.read_text(encoding="utf-8")
     report = read_report(str(path))
     wrong, missing = _compare(report, truth.values)
     assert wrong == []
@@ -195,3 +195,17 @@ def test_table4_run_with_two_consistent_splits_stays_missing(tmp_path):
     # what both splits agree on is certain
     assert report.values["t4.review.total"].value == 11 and report.values["t4.suit_direct.total"].value == 0
     assert report.status == "partial"
+    # the cells left missing keep the run, and the audit lists the two splits for a person to pick
+    assert report.values["t4.review.upheld"].missing and report.values["t4.review.upheld"].raw == run
+    message = _r13_message(report, "t4")
+    assert "2 个单元格未读" in message and "符合本表勾稽关系的读法 2 种" in message
+    assert "1/10/0/0/11/" + "/".join(["0"] * 10) in message and "11/0/0/0/11/" in message
+
+
+def _r13_message(report, table: str) -> str:
+    from ogi.audit import run_audit
+    from ogi.dataset import reports_frame, values_frame
+    findings = run_audit(reports_frame([report]), values_frame([report]))
+    r13 = findings[findings["check"] == f"R13[{table}]"]
+    assert len(r13) == 1 and r13.iloc[0]["cause"] == "extraction"
+    return r13.iloc[0]["message"]
