@@ -284,7 +284,7 @@ _COUNT_UNIT = r"(?:件|条|个|项|次)?"
 # they are 0; only 本年增/减 carries a sign; only amounts carry decimals and a money unit
 CELL_PATTERNS = {
     "integer": re.compile(_INT + _COUNT_UNIT),
-    "signed_integer": re.compile(r"[+\-]?" + _INT + _COUNT_UNIT),
+    "signed_integer": re.compile(r"[+\-−]?" + _INT + _COUNT_UNIT),   # − (U+2212) survives NFKC
     "decimal": re.compile(_INT + r"(?:\.\d+)?(?:万元|元)?"),
 }
 DASH_CELL = re.compile(r"——|—|–|-|/|／|无")

@@ -173,6 +173,7 @@ def test_table2_run_readings_follow_the_column_types():
     # only 本年增/减 carries a sign: the sign starts that cell
     signed = typed_readings(["12-3"], ["integer", "signed_integer"])
     assert signed.unique == ("12", "-3")
+    assert typed_readings(["12−3"], ["integer", "signed_integer"]).unique == ("12", "−3")  # the minus sign
     assert typed_readings(["12-3"], ["integer", "integer"]).total == 0  # 12/-/3 needs three cells
     # a count never starts with 0 unless it is 0, however long the run
     assert typed_readings(["1005"], ["integer"] * 2).listed[:2] == [("100", "5"), (None, "1005")]
