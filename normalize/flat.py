@@ -532,18 +532,28 @@ def _read_t2(text: _Text, start: int, end: int, reading: Reading):
                 reading.warnings.append(f"t2: row '{row.split('/')[-1]}': digits among the text '{rest[:20]}'; "
                                         f"its values are left missing")
                 continue
-            rows.append((row.split("/")[-1], fids, raw))
+            heads = [_printed_header(text, cols, span) for cols, span in block["cols"]]
+            rows.append((row.split("/")[-1], fids, raw, heads))
     # every row one space between cells: an empty cell shows as an empty piece between two spaces
-    spaced = all(_spaced_pieces(raw, len(fids)) is not None for _, fids, raw in rows)
-    for label, fids, raw in rows:
+    spaced = all(_spaced_pieces(raw, len(fids)) is not None for _, fids, raw, _ in rows)
+    for label, fids, raw, heads in rows:
         if spaced:
             for fid, piece in zip(fids, _spaced_pieces(raw, len(fids))):
                 if fid:
                     reading.add(_spaced_value(fid, piece, label))
         else:
             _read_t2_row(label, fids, raw, reading)
+        for fid, head in zip(fids, heads):  # the column as this layout prints it (处理决定数量 in 2019)
+            if fid in reading.values and not reading.values[fid].col_label:
+                reading.values[fid].col_label = head
     last = found[-1]
     return found[0]["start"], _after_values(text, last["rows"][-1][1][1], end) if last["rows"] else last["start"]
+
+
+def _printed_header(text: _Text, cols: tuple[str, ...], span: tuple[int, int]) -> str:
+    """The label of the column alternative the text printed at span."""
+    printed = text.compact[span[0]:span[1]]
+    return next((c.split("/")[-1] for c in cols if printed in _keys("t2", c)), cols[0].split("/")[-1])
 
 
 def _t2_field(row: str, cols: tuple[str, ...]) -> str | None:
