@@ -81,7 +81,9 @@ def _unread_rows(report: Report, table: str) -> list[list]:
     for fid, cell in report.cells.items():
         if fid.startswith(table + ".") and cell.kind is Kind.MISSING and cell.raw.strip():
             rows.setdefault((cell.row_label, cell.raw), []).append(cell)
-    return [sorted(cells, key=lambda c: c.col if c.col is not None else -1) for cells in rows.values()]
+    order = {fid: i for i, fid in enumerate(fields())}
+    rows_in_order = [sorted(cells, key=lambda c: c.col if c.col is not None else -1) for cells in rows.values()]
+    return sorted(rows_in_order, key=lambda cells: order.get(cells[0].field, len(order)))  # as printed
 
 
 def _describe(row: list, splits: list | None) -> str:
