@@ -229,3 +229,14 @@ def _r13_message(report, table: str) -> str:
     r13 = findings[findings["check"] == f"R13[{table}]"]
     assert len(r13) == 1 and r13.iloc[0]["cause"] == "extraction"
     return r13.iloc[0]["message"]
+
+
+def test_audit_rebuilds_a_table3_row_as_the_reader_cut_it():
+    # R13 redoes the split of a run left missing: it must see the row's columns as the reader did
+    from ogi.audit.coverage import _row_fields
+    from ogi.normalize.flat import _t3_fields, _t3_rows
+    for layout in ("2019", "2021"):
+        for row in _t3_rows(layout):
+            fids = _t3_fields(row)
+            some = next(f for f in fids if f)
+            assert _row_fields("t3", some) == fids, (layout, row)
