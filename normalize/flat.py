@@ -12,9 +12,14 @@ read whole, an empty cell being an empty piece between two spaces.
 A blank cell glued between others leaves no trace. Tables 3 and 4 are split
 on the reading that every cell prints something (crawler copies print their
 zeros); a row with fewer digits than cells shows that blanks hide in the text,
-and then none of that table's runs is split. Table 2 has no sums: a run is
-split only when no other reading fits, blanks included ("000" for three
-columns); otherwise its cells are left missing with a warning, never guessed.
+and then none of that table's runs is split. Table 2 has no sums: its only
+constraints are the column types of data/fields.csv (a count has no leading
+zero, only 本年增/减 is signed, only an amount has decimals and a money unit),
+and a run is split only when no other reading fits, blanks included ("000" for
+three columns). Otherwise its cells are left missing, never guessed: they keep
+the printed run (kind missing) and the warning lists the readings, as it lists
+the splits a table-3/4 run's sums allow, so a person can pick one (R13 repeats
+them in the audit).
 """
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ class FlatSettings:
     max_gap: int = 160               # chars between two consecutive row labels of one table
     min_header_labels: int = 3       # column labels a table's header must print
     max_first_tries: int = 20        # occurrences of a table's first row label tried as its start
-    readings_listed: int = 20        # readings a warning lists for a table-2 row it cannot read
+    readings_listed: int = 20        # readings (splits) a warning lists for a row it cannot read
     rest_checked: int = 40           # chars after a row's values that must hold no digit
 
 
@@ -414,7 +419,9 @@ def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
                 reading.add(Value(fid, value, cells.digits, Kind.NUMBER, Origin.INFERRED, row_label=label,
                                    label_match="inferred"))
         splits = result.readings.get(i, [])
-        listed = "、".join("/".join(map(str, s)) for s in splits[:SETTINGS.readings_listed])
+        cap = SETTINGS.readings_listed
+        listed = "、".join("/".join(map(str, s)) for s in splits[:cap])
+        listed += f"、… ({len(splits) - cap} more)" if len(splits) > cap else ""
         reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
                                 f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}"
                                 f"{': ' + listed if listed else ''}; the values it cannot place are left missing")
