@@ -57,7 +57,7 @@ def score(path: Path, truth: dict) -> tuple[int, int, int]:
         return 0, 0, len(truth["values"])
     right = wrong = missing = 0
     for fid, value in truth["values"].items():
-        if fid not in report.values:
+        if fid not in report.values or report.values[fid].missing:  # a missing cell may keep its row's run
             missing += 1
         elif report.values[fid].value == value:
             right += 1

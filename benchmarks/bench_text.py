@@ -5,10 +5,12 @@
 Writes N generated reports as flattened text in each style of tests/flatten.py,
 plus the real crawler page of ../shared/corpus when present, and prints the CPU
 time per report of extract + normalize (ogi.pipeline.read_report), after one
-warm-up read (label index, OpenCC and cpca loaded once per process).
+warm-up read (label index, OpenCC and cpca loaded once per process). The machine's
+load average is printed with it: on a shared machine, wall time means little.
 """
 from __future__ import annotations
 
+import os
 import random
 import sys
 import tempfile
@@ -39,6 +41,7 @@ def main() -> None:
         if CRAWLER.exists():
             paths["crawler (pingtan 2019)"] = [str(CRAWLER)] * 5
         read_report(paths[STYLES[0]][0])  # warm-up
+        print("load average (1, 5, 15 min): %.2f %.2f %.2f on %d CPUs" % (*os.getloadavg(), os.cpu_count()))
         for name, files in paths.items():
             started = time.process_time()
             for path in files:

@@ -19,7 +19,10 @@ so in a warning.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
 from typing import Mapping
 
 from .rules import Equation
@@ -42,10 +45,72 @@ class RunRow:
     joins: frozenset[int] = frozenset()
 
 
+# A number (thousands groups, decimals, a unit) or a dash, as flattened text prints a cell
+TOKEN = re.compile(r"(?P<num>\d[\d,，]*(?:[.．]\d+)?)(?P<unit>万元|元|件|条|个|项|次)?|(?P<dash>——|—|–|-|/|／|无)")
+THOUSANDS = re.compile(r"^\d{1,3}(?:[,，]\d{3})+$")
+
+
+@dataclass
+class PrintedRun:
+    """The value text printed after one row label, as digits and the cell boundaries it keeps."""
+    raw: str
+    digits: str = ""
+    breaks: set[int] = field(default_factory=set)    # a cell ends here
+    joins: set[int] = field(default_factory=set)     # a cell does not end here (inside 1,234)
+    dashes: dict[int, str] = field(default_factory=dict)   # digit position → the dash printed there
+    bad: str = ""                                    # why the text cannot be cells
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.breaks)
+
+    def row(self, fids: list[str | None]) -> RunRow:
+        return RunRow(fids, self.digits, frozenset(self.breaks), frozenset(self.joins))
+
+
+def printed_run(raw: str) -> PrintedRun:
+    """Digits and boundaries of a row's value text: a space, a dash or a unit ends a cell, a
+    thousands group holds one; a dash counts as a 0 digit."""
+    cells = PrintedRun(raw)
+    for token in re.split(r"\s+", raw.strip()):
+        pos = 0
+        while pos < len(token):
+            m = TOKEN.match(token, pos)
+            if not m:
+                cells.bad = f"'{token}' is not a number"
+                return cells
+            pos = m.end()
+            if m.group("dash"):
+                cells.dashes[len(cells.digits)] = m.group("dash")
+                cells.digits += "0"
+            else:
+                number = m.group("num")
+                if re.search(r"[.．]", number):
+                    cells.bad = f"'{number}' is not a count"
+                    return cells
+                if re.search(r"[,，]", number):
+                    if not THOUSANDS.match(number):
+                        cells.bad = f"'{number}' is not a number"
+                        return cells
+                    cells.joins.update(_inside_groups(len(cells.digits), number))
+                cells.digits += re.sub(r"[,，]", "", number)
+            cells.breaks.add(len(cells.digits))
+            if m.group("dash") and len(cells.digits) > 1:
+                cells.breaks.add(len(cells.digits) - 1)
+    return cells
+
+
+def _inside_groups(offset: int, number: str) -> set[int]:
+    """Positions inside a thousands-grouped number, where no cell may end."""
+    digits = re.sub(r"[,，]", "", number)
+    return set(range(offset + 1, offset + len(digits)))
+
+
 @dataclass
 class SplitResult:
     values: dict[str, float] = field(default_factory=dict)  # fields every consistent split agrees on
     unresolved: dict[int, str] = field(default_factory=dict)  # row index -> plain reason
+    readings: dict[int, list[tuple[int, ...]]] = field(default_factory=dict)  # row index -> every split that fits
 
 
 def split_runs(rows: list[RunRow], known: Mapping[str, float], eqs: list[Equation]) -> SplitResult:
@@ -77,6 +142,7 @@ def split_runs(rows: list[RunRow], known: Mapping[str, float], eqs: list[Equatio
                 result.values[fid] = float(values.pop())
         if len(seen) > 1:
             result.unresolved[i] = f"{len(seen)} different splits fit the table's rules"
+            result.readings[i] = sorted(seen)
     return result
 
 
@@ -208,3 +274,79 @@ def _combine(rows: list[RunRow], candidates: list[list[tuple]], eqs: list[Equati
 
 def _contribution(eq: Equation, fids: list, split: tuple) -> float:
     return sum((1 if f in eq.lhs else -1) * v for f, v in zip(fids, split) if f in eq.terms)
+
+
+# --- table 2: no arithmetic, only the column types ---------------------------------------------
+
+_INT = r"(?:0|[1-9]\d*|[1-9]\d{0,2}(?:,\d{3})+)"
+_COUNT_UNIT = r"(?:件|条|个|项|次)?"
+# what one cell may print, by the field's type (data/fields.csv): counts never start with 0 unless
+# they are 0; only 本年增/减 carries a sign; only amounts carry decimals and a money unit
+CELL_PATTERNS = {
+    "integer": re.compile(_INT + _COUNT_UNIT),
+    "signed_integer": re.compile(r"[+\-−]?" + _INT + _COUNT_UNIT),   # − (U+2212) survives NFKC
+    "decimal": re.compile(_INT + r"(?:\.\d+)?(?:万元|元)?"),
+}
+DASH_CELL = re.compile(r"——|—|–|-|/|／|无")
+MAX_LISTED = 100              # readings enumerated to list (warnings show fewer); all are counted
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The ways printed tokens fill a row's columns, a blank cell being one that printed nothing."""
+    total: int                                   # how many readings fit
+    full: int                                    # of them, readings where every cell printed something
+    listed: list[tuple[str | None, ...]]         # readings with every cell printed first, then the others
+
+    @property
+    def unique(self) -> tuple[str | None, ...] | None:
+        return self.listed[0] if self.total == 1 else None
+
+
+def show_reading(reading: tuple[str | None, ...]) -> str:
+    """89/89/89; a blank cell as 空."""
+    return "/".join("空" if piece is None else piece for piece in reading)
+
+
+def typed_readings(tokens: list[str], types: list[str]) -> Readings:
+    """Every way whitespace-separated tokens make a row's cells, in column order.
+
+    A cell never crosses whitespace; a token may hold several cells glued together;
+    any cell may be blank (a blank leaves no trace in flattened text). Each piece must
+    be what its column's type can print (data/fields.csv), or a dash. Table 2 has no
+    sums, so these are all the constraints there are: a row is read only when exactly
+    one reading fits.
+    """
+    patterns = [CELL_PATTERNS.get(t, CELL_PATTERNS["integer"]) for t in types]
+    tokens = [t for t in tokens if t]
+
+    @lru_cache(maxsize=None)
+    def moves(t: int, p: int, col: int, blanks: bool) -> tuple:
+        """(piece, next state) for one column: blank, or a piece of the current token."""
+        out = [(None, (t, p))] if blanks else []
+        if t < len(tokens):
+            token = tokens[t]
+            for end in range(p + 1, len(token) + 1):
+                piece = token[p:end]
+                if patterns[col].fullmatch(piece) or DASH_CELL.fullmatch(piece):
+                    out.append((piece, (t + 1, 0) if end == len(token) else (t, end)))
+        return tuple(out)
+
+    @lru_cache(maxsize=None)
+    def count(t: int, p: int, col: int, blanks: bool) -> int:
+        if col == len(types):
+            return int(t == len(tokens))
+        return sum(count(*at, col + 1, blanks) for _, at in moves(t, p, col, blanks))
+
+    def walk(t: int, p: int, col: int, done: tuple, blanks: bool):
+        if col == len(types):
+            if t == len(tokens):
+                yield done
+            return
+        for piece, at in moves(t, p, col, blanks):
+            if count(*at, col + 1, blanks):
+                yield from walk(*at, col + 1, done + (piece,), blanks)
+
+    full = list(islice(walk(0, 0, 0, (), False), MAX_LISTED))
+    others = islice((r for r in walk(0, 0, 0, (), True) if None in r), MAX_LISTED)
+    return Readings(count(0, 0, 0, True), count(0, 0, 0, False), full + list(others))

@@ -12,9 +12,14 @@ read whole, an empty cell being an empty piece between two spaces.
 A blank cell glued between others leaves no trace. Tables 3 and 4 are split
 on the reading that every cell prints something (crawler copies print their
 zeros); a row with fewer digits than cells shows that blanks hide in the text,
-and then none of that table's runs is split. Table 2 has no sums: a run is
-split only when no other reading fits, blanks included ("000" for three
-columns); otherwise its cells are left missing with a warning, never guessed.
+and then none of that table's runs is split. Table 2 has no sums: its only
+constraints are the column types of data/fields.csv (a count has no leading
+zero, only 本年增/减 is signed, only an amount has decimals and a money unit),
+and a run is split only when no other reading fits, blanks included ("000" for
+three columns). Otherwise its cells are left missing, never guessed: they keep
+the printed run (kind missing) and the warning lists the readings, as it lists
+the splits a table-3/4 run's sums allow, so a person can pick one (R13 repeats
+them in the audit).
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .digits import RunRow, row_splits, split_runs, splits
+from .digits import PrintedRun, Readings, printed_run, row_splits, show_reading, split_runs, typed_readings
 from .labels import index
 from .rules import equations
 from .schema import T3_COLUMNS, fields, labels
@@ -39,16 +44,14 @@ class FlatSettings:
     max_gap: int = 160               # chars between two consecutive row labels of one table
     min_header_labels: int = 3       # column labels a table's header must print
     max_first_tries: int = 20        # occurrences of a table's first row label tried as its start
-    max_t2_cells: int = 8            # digits per table-2 cell (counts and 万元 amounts)
+    readings_listed: int = 20        # readings (splits) a warning lists for a row it cannot read
     rest_checked: int = 40           # chars after a row's values that must hold no digit
 
 
 SETTINGS = FlatSettings()
 SECTION_NUMERALS = "一二三四五六"
 VALUE_RUN = re.compile(r"(?:[\d\s,.．，—–\-+−/／]|无(?![\u4e00-\u9fff])|(?<=\d)(?:万元|元|件|条|个|项|次))+")
-TOKEN = re.compile(r"(?P<num>\d[\d,，]*(?:[.．]\d+)?)(?P<unit>万元|元|件|条|个|项|次)?|(?P<dash>——|—|–|-|/|／|无)")
 DASH_CHARS = "—–-/／无"
-THOUSANDS = re.compile(r"^\d{1,3}(?:[,，]\d{3})+$")
 NUMBERING = re.compile(r"^[(]?([一二三四五六七八九十]{1,3}|\d{1,2})[)、.]")
 NOTE = re.compile(r"^[(](?=[^()]*[\u4e00-\u9fff])[^()]{2,200}[)]")   # values are never in brackets
 ORDINAL_NOTE = re.compile(r"^[(][一二三四五六七八九十]{1,3}[)]")
@@ -249,21 +252,6 @@ def _section_paragraphs(text: _Text, heads, spans) -> list[str]:
 
 # --- cells of one row: the value text after a label -------------------------------------------
 
-@dataclass
-class _Cells:
-    """The value text printed after one row label, as digits and boundaries for digits.py."""
-    raw: str
-    digits: str = ""
-    breaks: set[int] = field(default_factory=set)    # a cell ends here
-    joins: set[int] = field(default_factory=set)     # a cell does not end here (inside 1,234)
-    dashes: dict[int, str] = field(default_factory=dict)   # digit position → the dash printed there
-    bad: str = ""                                    # why the text cannot be cells
-
-    @property
-    def n_tokens(self) -> int:
-        return len(self.breaks)
-
-
 def _after_label(text: _Text, end: int) -> int:
     """Skip a label's trailing note: （区分处理的，只计这一情形，不计其他情形）."""
     rest = text.compact[end:end + 210]
@@ -296,42 +284,6 @@ def _value_text(text: _Text, start: int, end: int, next_path: str | None = None)
     if re.search(r"\d", rest[:SETTINGS.rest_checked]):
         return None, rest  # a digit among label text: the cut between labels is not understood
     return value, rest
-
-
-def _cells(raw: str) -> _Cells:
-    cells = _Cells(raw)
-    for token in re.split(r"\s+", raw.strip()):
-        pos = 0
-        while pos < len(token):
-            m = TOKEN.match(token, pos)
-            if not m:
-                cells.bad = f"'{token}' is not a number"
-                return cells
-            pos = m.end()
-            if m.group("dash"):
-                cells.dashes[len(cells.digits)] = m.group("dash")
-                cells.digits += "0"
-            else:
-                number = m.group("num")
-                if re.search(r"[.．]", number):
-                    cells.bad = f"'{number}' is not a count"
-                    return cells
-                if re.search(r"[,，]", number):
-                    if not THOUSANDS.match(number):
-                        cells.bad = f"'{number}' is not a number"
-                        return cells
-                    cells.joins.update(_inside_groups(len(cells.digits), number))
-                cells.digits += re.sub(r"[,，]", "", number)
-            cells.breaks.add(len(cells.digits))
-            if m.group("dash") and len(cells.digits) > 1:
-                cells.breaks.add(len(cells.digits) - 1)
-    return cells
-
-
-def _inside_groups(offset: int, number: str) -> set[int]:
-    """Positions inside a thousands-grouped number, where no cell may end."""
-    digits = re.sub(r"[,，]", "", number)
-    return set(range(offset + 1, offset + len(digits)))
 
 
 # --- tables 3 and 4: split with the arithmetic --------------------------------------------------
@@ -376,7 +328,7 @@ def _read_t3(text: _Text, start: int, end: int, reading: Reading):
         value_end = hits[k + 1][1][0] if k + 1 < len(hits) else min(end, value_start + SETTINGS.max_gap)
         raw, rest = _value_text(text, value_start, value_end, hits[k + 1][0] if k + 1 < len(hits) else None)
         fids = _t3_fields(row)
-        cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+        cells = printed_run(raw) if raw is not None else PrintedRun(rest, bad=f"digits among the text '{rest[:20]}'")
         specs.append((row, fids, cells))
     for row, hit in zip(rows, found):
         if hit is None:
@@ -412,7 +364,7 @@ def _read_t4(text: _Text, start: int, end: int, reading: Reading):
     raw, rest = _value_text(text, value_start, min(end, value_start + SETTINGS.max_gap))
     reading.tables_found.append("t4")
     fids = [f.id for f in fields().values() if f.table == "t4"]
-    cells = _cells(raw) if raw is not None else _Cells(rest, bad=f"digits among the text '{rest[:20]}'")
+    cells = printed_run(raw) if raw is not None else PrintedRun(rest, bad=f"digits among the text '{rest[:20]}'")
     _split("t4", [("", fids, cells)], None, reading)
     raw = raw or ""
     header = text.find(_keys("t4", "行政复议"), start, value_start)
@@ -444,7 +396,7 @@ def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
                     reading.add(_cell_value(fid, float(cells.digits[a:b]), cells, a, b, label))
                     known[fid] = float(cells.digits[a:b])
         else:
-            runs.append(RunRow(fids, cells.digits, frozenset(cells.breaks), frozenset(cells.joins)))
+            runs.append(cells.row(fids))
             kept.append((label, fids, cells))
     if not runs:
         return
@@ -466,9 +418,22 @@ def _split(table: str, specs, layout: str | None, reading: Reading) -> None:
             if fid and value is not None and not cells.dashes:  # a dash must not come out as 0
                 reading.add(Value(fid, value, cells.digits, Kind.NUMBER, Origin.INFERRED, row_label=label,
                                    label_match="inferred"))
+        splits = result.readings.get(i, [])
+        cap = SETTINGS.readings_listed
+        listed = "、".join("/".join(map(str, s)) for s in splits[:cap])
+        listed += f"、… ({len(splits) - cap} more)" if len(splits) > cap else ""
         reading.warnings.append(f"{table}: row '{label}' prints its digits run together "
-                                f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}; "
-                                f"the values it cannot place are left missing")
+                                f"('{cells.raw.strip()}'): {result.unresolved.get(i, 'not placed')}"
+                                f"{': ' + listed if listed else ''}; the values it cannot place are left missing")
+        if splits:  # the run stays beside its holes, for a person to read (ogi/audit/coverage.py)
+            _keep_run(fids, cells.raw.strip(), label, reading)
+
+
+def _keep_run(fids: list[str | None], printed: str, label: str, reading: Reading) -> None:
+    """Missing cells that keep the run their row printed and their place in the row."""
+    for col, fid in enumerate(fids):
+        if fid and fid not in reading.values:
+            reading.add(Value(fid, None, printed, Kind.MISSING, row_label=label, col=col, label_match="ambiguous"))
 
 
 def _spaced_cells(raw: str, fids: list, eqs) -> list[str] | None:
@@ -480,7 +445,7 @@ def _spaced_cells(raw: str, fids: list, eqs) -> list[str] | None:
     values = {}
     for fid, piece in zip(fids, pieces):
         if piece:
-            one = _cells(piece)
+            one = printed_run(piece)
             if one.bad or one.n_tokens != 1 or (len(one.digits) > 1 and one.digits[0] == "0"):
                 return None
             values[fid] = 0.0 if one.dashes else float(one.digits)
@@ -509,7 +474,7 @@ def _spaced_value(fid: str, piece: str, label: str) -> Value:
     return Value(fid, parsed.value, piece, parsed.kind, row_label=label)
 
 
-def _token_spans(cells: _Cells) -> list[tuple[int, int]]:
+def _token_spans(cells: PrintedRun) -> list[tuple[int, int]]:
     ends = sorted(cells.breaks)
     return list(zip([0] + ends[:-1], ends))
 
@@ -523,7 +488,7 @@ def _spans(values: list[float]) -> list[tuple[int, int]]:
     return out
 
 
-def _cell_value(fid: str, value: float, cells: _Cells, a: int, b: int, label: str) -> Value:
+def _cell_value(fid: str, value: float, cells: PrintedRun, a: int, b: int, label: str) -> Value:
     """A cell printed between boundaries reads as printed; one cut out of a run is inferred."""
     if a in cells.dashes and b == a + 1:
         return Value(fid, None, cells.dashes[a], Kind.DASH, row_label=label, label_match="exact")
@@ -574,18 +539,28 @@ def _read_t2(text: _Text, start: int, end: int, reading: Reading):
                 reading.warnings.append(f"t2: row '{row.split('/')[-1]}': digits among the text '{rest[:20]}'; "
                                         f"its values are left missing")
                 continue
-            rows.append((row.split("/")[-1], fids, raw))
+            heads = [_printed_header(text, cols, span) for cols, span in block["cols"]]
+            rows.append((row.split("/")[-1], fids, raw, heads))
     # every row one space between cells: an empty cell shows as an empty piece between two spaces
-    spaced = all(_spaced_pieces(raw, len(fids)) is not None for _, fids, raw in rows)
-    for label, fids, raw in rows:
+    spaced = all(_spaced_pieces(raw, len(fids)) is not None for _, fids, raw, _ in rows)
+    for label, fids, raw, heads in rows:
         if spaced:
             for fid, piece in zip(fids, _spaced_pieces(raw, len(fids))):
                 if fid:
                     reading.add(_spaced_value(fid, piece, label))
         else:
             _read_t2_row(label, fids, raw, reading)
+        for fid, head in zip(fids, heads):  # the column as this layout prints it (处理决定数量 in 2019)
+            if fid in reading.values and not reading.values[fid].col_label:
+                reading.values[fid].col_label = head
     last = found[-1]
     return found[0]["start"], _after_values(text, last["rows"][-1][1][1], end) if last["rows"] else last["start"]
+
+
+def _printed_header(text: _Text, cols: tuple[str, ...], span: tuple[int, int]) -> str:
+    """The label of the column alternative the text printed at span."""
+    printed = text.compact[span[0]:span[1]]
+    return next((c.split("/")[-1] for c in cols if printed in _keys("t2", c)), cols[0].split("/")[-1])
 
 
 def _t2_field(row: str, cols: tuple[str, ...]) -> str | None:
@@ -624,43 +599,39 @@ def _t2_blocks(text: _Text, layout: str, start: int, end: int) -> list[dict]:
 
 
 def _read_t2_row(label: str, fids: list[str | None], raw: str, reading: Reading) -> None:
-    """A table-2 row: split only where its column count leaves exactly one reading."""
+    """A table-2 row: read only where the printed tokens and the column types leave exactly one reading."""
     tokens = raw.split()
     if not tokens:  # a blank row, or a label found out of place: not told apart here
         reading.warnings.append(f"t2: row '{label}' prints nothing after its label; left missing")
         return
-    readings = _t2_readings(tokens, len(fids))
-    if len(readings) != 1:
-        why = "more than one reading fits (table 2 has no sums, blank cells leave no trace)" if readings \
-            else "no reading fits"
-        reading.warnings.append(f"t2: row '{label}' prints '{raw.strip()}' for {len(fids)} columns: {why}; "
-                                f"its values are left missing")
+    types = [fields()[f].type if f else "integer" for f in fids]
+    found = typed_readings(tokens, types)
+    if found.unique is None:
+        reading.warnings.append(f"t2: row '{label}' prints '{raw.strip()}' for {len(fids)} columns: "
+                                f"{describe_readings(found)}; its values are left missing")
+        _keep_run(fids, raw.strip(), label, reading)
         return
-    for fid, (printed, kind) in zip(fids, readings[0]):
+    whole = len(tokens) == len(fids)  # one token per cell: read as printed, not cut out of a run
+    for fid, piece in zip(fids, found.unique):
         if fid:
-            number = _t2_number(printed, fields()[fid].type)
-            printed_kind, origin = Value.parse_label(kind if number is not None or kind == "dash" else "text")
-            reading.add(Value(fid, number, printed, printed_kind, origin, row_label=label,
-                              label_match="exact" if kind != "inferred" else "inferred"))
+            reading.add(_t2_value(fid, piece, whole, label))
 
 
-def _t2_readings(tokens: list[str], n: int) -> list[list[tuple[str, str]]]:
-    """The ways the printed tokens make n cells: one token per cell, or one bare digit run.
-
-    A blank cell leaves no trace in flattened text, so a run is read only when no split into
-    n cells or fewer other than its own fits ("000" for three columns; not "350": 35|0 or 3|50
-    or 350 and a blank). Fewer separated tokens than cells means blank cells: nothing is split.
-    """
-    if len(tokens) == n:
-        return [[(t, "dash" if TOKEN.fullmatch(t) and TOKEN.fullmatch(t).group("dash") else "number")
-                 for t in tokens]]
-    if len(tokens) != 1 or not tokens[0].isdigit():
-        return []
-    fits = [s for k in range(1, n + 1) for s in splits(tokens[0], k, max_digits=SETTINGS.max_t2_cells)]
-    if len(fits) == 1 and len(fits[0]) == n:
-        return [[(str(v), "inferred") for v in fits[0]]]
-    return [None, None] if len(fits) > 1 else []
+def describe_readings(found: Readings, cap: int | None = None) -> str:
+    """'28 readings fit (10 with every cell printed): 8/9/8989、…' for a warning or a finding."""
+    cap = SETTINGS.readings_listed if cap is None else cap
+    if not found.total:
+        return "no reading fits the column types"
+    shown = "、".join(show_reading(r) for r in found.listed[:cap])
+    more = f"、… ({found.total - cap} more)" if found.total > cap else ""
+    return (f"{found.total} readings fit ({found.full} with every cell printed; table 2 has no sums, "
+            f"a blank cell leaves no trace): {shown}{more}")
 
 
-def _t2_number(printed: str, kind: str) -> float | None:
-    return parse_value(printed).value
+def _t2_value(fid: str, piece: str | None, whole: bool, label: str) -> Value:
+    if piece is None:
+        return Value(fid, None, "", Kind.BLANK, row_label=label)
+    parsed = parse_value(piece)
+    if parsed.kind == "dash" or whole:
+        return Value(fid, parsed.value, piece, parsed.kind, row_label=label)
+    return Value(fid, parsed.value, piece, Kind.NUMBER, Origin.INFERRED, row_label=label, label_match="inferred")

@@ -142,7 +142,7 @@ def reports_frame(reports: list[Report]) -> pd.DataFrame:
         row = [rep.report_id, rep.source, rep.format, m.agency, m.year, m.province, m.city, m.county, m.adcode,
                *identity_columns(vars(m)), rep.templates.get("t2"), rep.templates.get("t3"), rep.status,
                *_coverage_cells(rep),
-               sum(v.origin is not Origin.DERIVED for v in rep.values.values()), len(rep.unmapped),
+               sum(v.origin is not Origin.DERIVED and not v.missing for v in rep.values.values()), len(rep.unmapped),
                "; ".join(rep.warnings)]
         row += [_field_value(rep, fid) for fid in field_defs]
         row += [rep.sha256, rep.n_pages, rep.n_tables, " ".join(rep.tables_found),

@@ -66,7 +66,7 @@ def render(report: Report, findings=None) -> str:
 
 def _cell(report: Report, fid: str) -> str:
     v = report.values.get(fid)
-    if v is None:
+    if v is None or v.missing:  # a missing cell may keep its row's printed run: not its value
         return NOT_READ
     shown = v.raw if v.value is None or v.kind in ("dash", "text") else f"{v.value:g}"
     return f"{shown}{KIND_MARK.get(v.label, '')}"

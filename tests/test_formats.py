@@ -35,7 +35,7 @@ def wrong_and_missing(path, truth_values: dict):
     wrong, missing = [], []
     for fid, expected in truth_values.items():
         got = report.values.get(fid)
-        if got is None or got.value is None and expected is not None:
+        if got is None or got.missing or got.value is None and expected is not None:
             missing.append(fid)
         elif got.value != expected:
             wrong.append((fid, expected, got.value))

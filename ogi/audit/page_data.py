@@ -239,6 +239,8 @@ def cells_payload(records: list[dict] | None) -> dict:
         if fi is None or fi in cells:
             continue
         raw, kind = _s(r.get("raw")), _s(r.get("kind"))
+        if kind == "missing":                     # not read: its raw is the row's printed run, not the cell
+            continue
         if not raw and kind in ("derived", "inferred") and _s(r.get("value")):
             raw = fmt(float(r["value"]))          # never printed: the value the arithmetic gives
         cells[fi] = (" ".join(raw.split("\t")), KIND_LETTER.get(kind, "t"), year_of(r.get("page")),
