@@ -247,7 +247,12 @@ def browser(tmp_path):
                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
                 "--window-size=1400,1600"):
         opts.add_argument(arg)
+    downloads = tmp_path / "downloads"                # where the page's 导出决定 lands
+    downloads.mkdir()
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                           "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     try:
         yield driver
     finally:
@@ -360,6 +365,62 @@ def test_page_triage_and_a_decision_that_lasts(tmp_path, built, browser):
     command = browser.find_element(By.CSS_SELECTOR, "#detail .cmd").text        # offline: the command to run
     assert command == f"ogi review {out} {fp} --set 确认"
     browser.save_screenshot(str(tmp_path / "after-rerun.png"))
+    _decide_offline_export_and_import(tmp_path, src, out, fp, browser)
+
+
+def _decide_offline_export_and_import(tmp_path, src, out, fp, browser):
+    """The page opened as a file keeps its decisions in the browser; 导出决定 → ogi review --import → ogi build."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    detail = browser.find_element(By.ID, "detail")
+    assert detail.find_element(By.CSS_SELECTOR, ".state").text == "确认"          # later than the server's 驳回
+    assert detail.find_element(By.CSS_SELECTOR, ".local").text == "未导入"
+    Select(browser.find_element(By.ID, "f-review")).select_by_value("")
+    Select(browser.find_element(By.ID, "f-rule")).select_by_value("R0")
+    browser.find_element(By.CSS_SELECTOR, "tr.rep").click()
+    twice = browser.find_element(By.CSS_SELECTOR, "#detail .finding.sev-warning")
+    twice.find_element(By.CSS_SELECTOR, 'button[data-s="驳回"]').click()         # no reason: refused by the page
+    assert browser.switch_to.alert.text == "驳回请在备注中写明理由"
+    browser.switch_to.alert.accept()
+    twice = browser.find_element(By.CSS_SELECTOR, "#detail .finding.sev-warning")
+    twice.find_element(By.CSS_SELECTOR, "input.note").send_keys("两份内容相同, 以 twice-a 为准")
+    twice.find_element(By.CSS_SELECTOR, 'button[data-s="驳回"]').click()
+    assert browser.find_element(By.ID, "export").text == "导出决定（2）"
+    browser.refresh()                                                        # kept in the browser over a reload
+    _wait(browser, lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+    assert browser.find_element(By.ID, "export").text == "导出决定（2）"
+    browser.save_screenshot(str(tmp_path / "offline-decisions.png"))
+    browser.find_element(By.ID, "export").click()
+    downloads = tmp_path / "downloads"
+    _wait(browser, lambda: [p for p in downloads.glob("*.csv")] and not list(downloads.glob("*.crdownload")))
+    exported = next(downloads.glob("*.csv"))
+    assert exported.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = pd.read_csv(exported, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(rows.columns) == review.REVIEW_COLUMNS                       # exactly reviews.csv's format
+    r0 = rows.set_index("rule").loc["R0"]
+    assert r0["state"] == "驳回" and r0["note"] == "两份内容相同, 以 twice-a 为准"
+    assert rows.set_index("fingerprint").loc[fp, "state"] == "确认"
+
+    assert main(["review", str(out), "--import", str(exported)]) == 0
+    recorded = review.read(out)
+    assert recorded[fp]["state"] == "确认" and recorded[r0["fingerprint"]]["note"] == r0["note"]
+    assert main(["build", str(src), "-o", str(out), "-j", "0", "-q"]) == 0
+    findings = pd.read_parquet(out / "findings.parquet").set_index("fingerprint")
+    assert findings.loc[fp, "review"] == "确认" and findings.loc[r0["fingerprint"], "review"] == "驳回"
+    assert findings.loc[r0["fingerprint"], "review_note"] == r0["note"]
+
+    browser.get((out / "audit.html").as_uri())                                # the rebuilt page: decisions in it
+    _wait(browser, lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+    assert browser.find_element(By.ID, "export").text == "导出决定（0）"        # nothing left to export
+    Select(browser.find_element(By.ID, "f-review")).select_by_value("确认")
+    assert [r[0] for r in _overview(browser)] == ["淮安市洪泽区人民政府"]
+    browser.find_element(By.CSS_SELECTOR, "tr.rep").click()
+    assert "确认" in browser.find_element(By.CSS_SELECTOR, "#detail .state").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#detail .local")
+    Select(browser.find_element(By.ID, "f-review")).select_by_value("驳回")
+    assert [r[0] for r in _overview(browser)] == ["广州市天河区卫生健康局"]
+    browser.save_screenshot(str(tmp_path / "after-import.png"))
 
 
 def test_server_refuses_other_origins(tmp_path, built):
