@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "tests"))
 PROVINCES = [("江苏省", "32"), ("浙江省", "33"), ("广东省", "44"), ("江西省", "36"), ("山东省", "37"),
              ("河南省", "41"), ("四川省", "51"), ("湖北省", "42"), ("福建省", "35"), ("安徽省", "34")]
 KINDS = ["人民政府", "教育局", "民政局", "财政局", "卫生健康局", "农业农村局", "自然资源局", "生态环境局"]
+TWO_YEARS = "江苏省第1市第1县人民政府"        # agency 0: two years (and, at 10,000, agency 3,200 has its name)
 
 
 def synthetic(n: int, seed: int = 1):
@@ -101,6 +102,17 @@ def measure_page(page: Path, shots: Path) -> dict:
                                  lambda: True)
         time.sleep(0.3)
         out["shown_after_search"] = driver.find_element(By.ID, "stats").text
+        # an agency with several years: its details draw the 历年对比 tables from each year's cells block
+        Select(driver.find_element(By.ID, "f-severity")).select_by_value("")
+        driver.find_element(By.ID, "f-search").clear()
+        driver.find_element(By.ID, "f-search").send_keys(TWO_YEARS)
+        time.sleep(0.5)
+        driver.find_element(By.CSS_SELECTOR, ".close").click()
+        out["open_with_years_ms"] = timed(lambda: driver.find_element(By.CSS_SELECTOR, "tr.rep").click(),
+                                          lambda: driver.find_elements(By.ID, "yoy"))
+        out["years_side_by_side"] = driver.find_element(By.ID, "yoy").text
+        driver.execute_script("document.getElementById('yoy').scrollIntoView()")
+        driver.save_screenshot(str(shots / "bench-years.png"))
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)

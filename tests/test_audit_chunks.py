@@ -7,6 +7,7 @@ chunk. The reference is run_audit + write_audit on the whole tables.
 from __future__ import annotations
 
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def _same_as_in_memory(tmp: Path, folder: Path, previous: Path | None = None) ->
     pd.testing.assert_frame_equal(pd.read_parquet(folder / "checks.parquet"), pd.read_parquet(ref / "checks.parquet"))
     listed = _page_reports(folder / "audit.html")
     assert all(r[16] >= r[17] >= 0 for r in listed if r[9] != "failed")          # every report's checks on the page
+    rows = list(load_workbook(folder / "audit.xlsx")["问题清单"].iter_rows(values_only=True))
+    assert rows[0][-1] == "本报告校验通过" and all(re.fullmatch(r"\d+/\d+", r[-1]) for r in rows[1:])
     pd.testing.assert_frame_equal(pd.read_parquet(folder / "findings.parquet"), pd.read_parquet(ref / "findings.parquet"))
     assert (folder / "findings.csv").read_bytes() == (ref / "findings.csv").read_bytes()
     assert (folder / "audit.html").read_text(encoding="utf-8") == (ref / "audit.html").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -637,5 +638,7 @@ def test_show_in_chinese_aligned_with_pages_and_findings():
     t3 = [line for line in lines if line.startswith(("一、", "二、", "四、"))]
     assert len({width(line) for line in t3}) == 1
     below = text.index("审核：")
+    checked = re.search(r"审核：3 条问题，(\d+) 项校验中 (\d+) 项通过", text)       # two R5 groups, R10
+    assert checked and int(checked[2]) == int(checked[1]) - 3 > 0
     assert below > text.index("表四") and "建议：表四 行政复议·总计 印为 0，各项之和为 11，应为 11" in text[below:]
     assert "t4.review" not in text and "（第4页）" in text[below:]

@@ -174,7 +174,7 @@ LIST_COLUMNS = [("机构", "agency"), ("年度", "year"), ("省", "province"), (
                 ("文件", "source"), ("规则", "rule"), ("级别", "severity"), ("原因", "cause"), ("问题", "message"),
                 ("页码", "pages"), ("印为", "actual"), ("应为", "expected"), ("建议", "suggestion"),
                 ("审核", "review"), ("审核备注", "review_note"), ("问题指纹", "fingerprint"), ("校验项", "check"),
-                ("报告编号", "report_id")]
+                ("报告编号", "report_id"), ("本报告校验通过", "checks")]
 
 
 def finding_rows(findings: pd.DataFrame, meta: dict[str, dict]):
@@ -186,7 +186,8 @@ def finding_rows(findings: pd.DataFrame, meta: dict[str, dict]):
                  "severity": SEVERITY_ZH.get(f["severity"], f["severity"]),
                  "cause": CAUSE_ZH.get(f["cause"], f["cause"]),
                  "message": words(f["message"], meta), "pages": pages(f, cells),
-                 "suggestion": suggestion_words(f, cells)}
+                 "suggestion": suggestion_words(f, cells),
+                 "checks": f"{m['checks_passed']}/{m['checks']}" if m.get("checks") is not None else None}
         yield [_clean(shown.get(key)) for _, key in LIST_COLUMNS]
 
 
