@@ -555,14 +555,3 @@ def write_page(path, findings: pd.DataFrame, meta: dict[str, dict], cells_of: Ca
     with open(path, "w", encoding="utf-8") as f:
         for piece in pieces(findings, meta, cells_of, errors, reviews_json):
             f.write(piece)
-
-
-def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, summary=None) -> str:
-    """The whole page as one string, from in-memory tables."""
-    from .grids import records_by_report
-
-    by_report = records_by_report(values)
-    cols = [c for c in reports.columns if not str(c).startswith(("t2.", "t3.", "t4.", "text_"))]
-    meta = {str(r["report_id"]): r for r in reports.drop_duplicates("report_id")[cols].to_dict("records")}
-    return "".join(pieces(findings, meta, lambda rid: pd_.cells_payload(by_report.get(rid))))
-
