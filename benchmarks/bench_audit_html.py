@@ -13,10 +13,12 @@ filled; performance.now() at that moment, i.e. from navigation start), the
 time to open one report's details (first open parses the cells block), to
 apply a filter and to search.
 
-Measured (2 cores shared with other work, load average 9–13; --n 10000, 21,020 findings):
-audit.html 20.0 MB; interactive 1,719 ms on the first load, 952–1,364 ms on reloads (the file
-read in 0.55–0.74 s of it); a report opened in 589 ms, a filter in 460 ms, a search in 300 ms.
-audit_dir took 1,164 s under that load (it was 32 s for 1,000 reports on a quieter machine).
+Measured (2 cores shared with other work, load average 9–12; --n 10000, 21,020 findings): audit.html
+19.1 MB; interactive 1,188 ms in the bench run, and over six reloads alternated with the page as it was
+before 历年对比 and the checks column (same procedure, same dataset): 485–724 ms, median 629, against
+442–797, median 668, for the page before (19.0 MB): no difference beyond the noise. A report opened in
+163–542 ms (median 211; before, 184); the search for an agency with six reports and its opening with
+their 历年对比 in 269 ms; a filter 108 ms, a search 247 ms. audit_dir took 272 s under that load.
 """
 from __future__ import annotations
 
