@@ -527,6 +527,7 @@ def two_years(tmp_path_factory):
     src.mkdir()
     last, this = _truth(2, "洪泽区人民政府", 2022), _truth(2, "淮安市洪泽区人民政府", 2023)
     _carry_forward(last, 3)
+    last.raw["t2.licensing.decisions"] += "件"             # the same number, printed with its unit
     _zero_review_total(this)
     write_docx(last, src / "hongze-2022.docx", rng=random.Random(5))
     write_docx(this, src / "hongze-2023.docx", rng=random.Random(2))
@@ -558,6 +559,8 @@ def test_page_year_over_year_side_by_side(tmp_path, two_years, browser):
     assert "chg" in new.get_attribute("class") and "chg" not in cell("t3", "t3.new.natural", 2022).get_attribute("class")
     same = cell("t3", "t3.granted.natural", 2023)
     assert "chg" not in same.get_attribute("class")
+    assert cell("t2", "t2.licensing.decisions", 2022).text.endswith("件")
+    assert "chg" not in cell("t2", "t2.licensing.decisions", 2023).get_attribute("class")     # 8,341件 = 8,341
     # table 4, one printed row: a row per year, 2023's 总计 0 framed
     total = cell("t4", "t4.review.total", 2023)
     assert total.text == "0" and "ring-error" in total.get_attribute("class")

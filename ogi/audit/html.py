@@ -290,9 +290,11 @@ function findingHtml(j,i){
 // table 4, gets one row per year instead); a cell that differs from the year before is yellow, a cell one of
 // this report's findings names is framed in its severity's colour.
 function norm(c){return c?String(c[0]).normalize('NFKC').replace(/[\s,]/g,''):'';}   // ４５６, 8,341 as numbers
+// two years' cells differ: by their number when both print one (a unit word after it ignored: 0件 = 0),
+// else by their text
 function differs(a,b){
   if(!a||!b){return false;}                  // not read in one of the years: nothing to compare
-  var x=norm(a),y=norm(b),num=/^-?\d+(\.\d+)?$/;
+  var x=norm(a),y=norm(b),num=/^-?\d+(\.\d+)?\D*$/;
   return num.test(x)&&num.test(y)?parseFloat(x)!==parseFloat(y):x!==y;
 }
 function num(m,fi){var c=m[fi];if(!c){return null;}var v=parseFloat(norm(c));
