@@ -174,9 +174,24 @@ class Imported:
     unknown: list[str] = field(default_factory=list)     # neither a finding of OUT nor in reviews.csv
 
 
+# How a spreadsheet writes the time back when the exported file is opened and saved in it.
+SHEET_TIMES = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
+
+
 def _time(text: str) -> str:
-    """An ISO time as reviews.csv writes it (local, to the second); ValueError when it is none."""
-    t = _dt.datetime.fromisoformat(text.strip())
+    """A decision's time as reviews.csv writes it (ISO, local, to the second); ValueError when it is none."""
+    text = text.strip()
+    try:
+        t = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        for form in SHEET_TIMES:
+            try:
+                t = _dt.datetime.strptime(text, form)
+                break
+            except ValueError:
+                continue
+        else:
+            raise
     if t.tzinfo is not None:
         t = t.astimezone().replace(tzinfo=None)
     return t.isoformat(timespec="seconds")

@@ -224,6 +224,18 @@ def test_import_refuses_a_file_with_an_invalid_row_whole(tmp_path, built, capsys
     assert "not a reviews.csv" in capsys.readouterr().err
 
 
+def test_decision_times_from_the_page_or_a_spreadsheet_that_saved_the_file_again():
+    import datetime as dt
+
+    assert review._time("2026-12-02T17:30:05") == "2026-12-02T17:30:05"
+    assert review._time(" 2026/12/2 17:30 ") == "2026-12-02T17:30:00"
+    assert review._time("2026/12/02 17:30:05") == "2026-12-02T17:30:05"
+    aware = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.timezone.utc)
+    assert review._time(aware.isoformat()) == aware.astimezone().replace(tzinfo=None).isoformat(timespec="seconds")
+    with pytest.raises(ValueError):
+        review._time("yesterday")
+
+
 def test_ogi_audit_keeps_the_decisions_of_out(tmp_path, built):
     """`ogi audit OUT` audits in a staging folder: it read the decisions there (none) and wrote every finding 待审."""
     _, first = built
