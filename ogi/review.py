@@ -35,6 +35,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -197,17 +198,18 @@ def _time(text: str) -> str:
     return t.isoformat(timespec="seconds")
 
 
-def _csv_rows(path) -> list[dict]:
+def _csv_rows(path) -> list[tuple[int, dict]]:
+    """(line number, row) of a reviews.csv-format file (a note may hold line breaks)."""
     raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:               # saved again by a spreadsheet in the system code page
         text = raw.decode("gb18030")
-    rows = list(csv.DictReader(text.splitlines()))
-    missing = [c for c in ("fingerprint", "state", "note", "time") if rows and c not in rows[0]]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in ("fingerprint", "state", "note", "time") if c not in (reader.fieldnames or [])]
     if missing:
         raise ValueError(f"{path}: not a reviews.csv (no column {', '.join(missing)})")
-    return rows
+    return [(reader.line_num, r) for r in reader]
 
 
 def read_decisions(path) -> dict[str, dict]:
@@ -216,7 +218,7 @@ def read_decisions(path) -> dict[str, dict]:
     Raises ValueError listing every invalid row (nothing is taken from such a file).
     """
     problems, out = [], {}
-    for line, r in enumerate(_csv_rows(path), start=2):
+    for line, r in _csv_rows(path):
         fp = (r.get("fingerprint") or "").strip()
         note = r.get("note") or ""
         try:

@@ -189,7 +189,7 @@ def test_import_merges_exported_decisions_the_later_one_wins(tmp_path, built, ca
     later = (dt.datetime.now() + dt.timedelta(minutes=5)).isoformat(timespec="seconds")
     exported = _exported(tmp_path / "reviews-offline.csv", [
         {"fingerprint": r5, "state": "确认", "time": "2020-01-01T09:00:00"},          # older than the 驳回
-        {"fingerprint": r0, "state": "已发送", "note": "已函告", "time": later},
+        {"fingerprint": r0, "state": "已发送", "note": "已函告,\n见附件", "time": later},
         {"fingerprint": r0, "state": "确认", "time": "2020-01-01T09:00:00"},          # the file's own older row
         {"fingerprint": "00000000deadbeef", "state": "确认", "time": later}], encoding)
     capsys.readouterr()
@@ -198,11 +198,11 @@ def test_import_merges_exported_decisions_the_later_one_wins(tmp_path, built, ca
     assert "导入 1 条决定" in said and f"1 条未改（reviews.csv 中已有更晚的决定）：{r5}" in said
     assert "1 条不在本批问题中" in said and "00000000deadbeef" in said
     rows = review.read(out)
-    assert rows[r5]["state"] == "驳回" and rows[r0]["state"] == "已发送" and rows[r0]["note"] == "已函告"
+    assert rows[r5]["state"] == "驳回" and rows[r0]["state"] == "已发送" and rows[r0]["note"] == "已函告,\n见附件"
     assert rows[r0]["agency"] == "广州市天河区卫生健康局" and "00000000deadbeef" not in rows
     findings = pd.read_parquet(out / "findings.parquet").set_index("fingerprint")      # carried at once
     assert findings.loc[r0, "review"] == "已发送" and findings.loc[r5, "review"] == "驳回"
-    assert f'"{r0}":["已发送","已函告","{later}"]' in (out / "audit.html").read_text(encoding="utf-8")
+    assert f'"{r0}":["已发送","已函告,\\n见附件","{later}"]' in (out / "audit.html").read_text(encoding="utf-8")
 
 
 def test_import_refuses_a_file_with_an_invalid_row_whole(tmp_path, built, capsys):
