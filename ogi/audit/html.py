@@ -292,13 +292,15 @@ function findingHtml(j,i){
 function norm(c){return c?String(c[0]).normalize('NFKC').replace(/[\s,]/g,''):'';}   // ４５６, 8,341 as numbers
 // two years' cells differ: by their number when both print one (a unit word after it ignored: 0件 = 0),
 // else by their text
+var NUMBER=/^-?\d+(\.\d+)?\D*$/;
 function differs(a,b){
   if(!a||!b){return false;}                  // not read in one of the years: nothing to compare
-  var x=norm(a),y=norm(b),num=/^-?\d+(\.\d+)?\D*$/;
-  return num.test(x)&&num.test(y)?parseFloat(x)!==parseFloat(y):x!==y;
+  var x=norm(a),y=norm(b);
+  return NUMBER.test(x)&&NUMBER.test(y)?parseFloat(x)!==parseFloat(y):x!==y;
 }
-function num(m,fi){var c=m[fi];if(!c){return null;}var v=parseFloat(norm(c));
-  return isNaN(v)?(c[1].indexOf('b')>=0||c[1].indexOf('d')>=0?0:null):v;}   // blank and dash count as 0
+// a cell's number for the key numbers and rates: blank and dash count as 0, a text is no number
+function num(m,fi){var c=m[fi];if(!c){return null;}var x=norm(c);
+  return NUMBER.test(x)?parseFloat(x):(c[1].indexOf('b')>=0||c[1].indexOf('d')>=0?0:null);}
 function yearTh(xs,i,k,short){var x=xs[k],y=(R[x][7]||'?')+'年',dup=xs.filter(function(z){return R[z][7]===R[x][7];}).length>1;
   return '<th class="y'+(x===i?' cur':'')+'" title="'+esc(R[x][11])+(x===i?'（本报告）':'')+'">'+esc(y)+
     (dup?'·'+esc(R[x][11].replace(/^.*[\/\\]/,'')):'')+(x===i&&!short?' 本报告':'')+'</th>';}
