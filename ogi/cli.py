@@ -4,7 +4,8 @@
                                 audit it and write the research tables
     ogi audit OUT               rerun the audit on an existing dataset
     ogi show FILE               print one report as the pipeline read it
-    ogi review OUT …            record decisions on findings (reviews.csv); --serve opens the page to decide there
+    ogi review OUT …            record decisions on findings (reviews.csv); --serve opens the page to decide there,
+                                --import takes those made in the page opened as a file
     ogi notice OUT              write one 整改通知 (.docx) per agency with findings
 
 Exit codes (README, "Guarantees"): 0 done; 1 every file failed; 2 the input or the command is
@@ -104,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--serve", action="store_true",
                         help="serve OUT/audit.html on 127.0.0.1 so decisions made in the page are saved")
     review.add_argument("--port", type=int, default=8765, help="with --serve (default %(default)s; 0 = any free)")
+    review.add_argument("--import", dest="import_file", metavar="FILE.csv",
+                        help="merge decisions exported from the page opened as a file (导出决定) into "
+                             "OUT/reviews.csv: the later decision per finding wins")
     review.set_defaults(run=_review)
 
     notice = sub.add_parser("notice", help="write one 整改通知 (.docx) per agency",
@@ -316,7 +320,7 @@ def _audit_generation(out: str, previous: str | None):
                 os.link(os.path.join(out, name), folder / name)
             except OSError:  # a file system without hard links
                 shutil.copy2(os.path.join(out, name), folder / name)
-        findings = audit_dir(folder, previous)
+        findings = audit_dir(folder, previous, reviews_dir=out)    # OUT's decisions, not the staging folder's
         for name in dataset:
             (folder / name).unlink()
         replace_part(folder, out)
@@ -378,7 +382,17 @@ def _review(args) -> int:
         except KeyboardInterrupt:
             pass
         return 0
-    if args.fingerprints:
+    if args.import_file:
+        if args.fingerprints or args.state or args.clear:
+            print("error: --import takes no FINGERPRINT, --set or --clear", file=sys.stderr)
+            return 2
+        try:
+            done = review.import_decisions(args.out, args.import_file)
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print("\n".join(review.import_lines(done)))
+    elif args.fingerprints:
         if not args.clear and not args.state:
             print("error: give --set DECISION or --clear", file=sys.stderr)
             return 2

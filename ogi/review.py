@@ -3,6 +3,19 @@
     ogi review OUT                                   decisions so far, and those whose finding is gone
     ogi review OUT FINGERPRINT… --set 驳回 --note …  record a decision
     ogi review OUT --serve                           audit.html on 127.0.0.1, decisions made in the page
+    ogi review OUT --import reviews-….csv            decisions made in the page opened as a file
+
+Two ways from the page to reviews.csv, because supervisors work in two
+settings. Where ogi runs, `--serve` lets the page write each decision at
+once. Where it does not (the page e-mailed to a colleague, a desktop without
+the right to run a server, a train), the page is a file: its decisions are
+kept in that browser (localStorage, per OUT folder) and 导出决定 downloads
+them as a CSV in reviews.csv's own format, which `--import` merges into
+OUT/reviews.csv: the later decision per fingerprint wins, a row without a
+known fingerprint is reported and left out, a file with an invalid row
+(an unknown decision, a dismissal without its reason, no time) is refused
+whole. After the next build (or the import's own refresh) the page holds
+those decisions and forgets its local copies.
 
 A finding is known by its fingerprint: the report's content hash
 (report_id is the file's sha256 prefix), the rule instance (`check`, e.g.
@@ -22,8 +35,10 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import hashlib
+import io
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -145,12 +160,131 @@ def record(out, fps: list[str], state: str | None, note: str = "", findings: pd.
         if f is None and fp not in rows:
             raise KeyError(f"no finding with fingerprint {fp} in {out}/findings.parquet")
         base = rows.get(fp) or {}
-        about = {"report_id": f["report_id"], "agency": f["agency"], "year": _year(f["year"]),
-                 "rule": f["rule"], "message": f["message"]} if f is not None else {}
+        about = _about(f) if f is not None else {}
         rows[fp] = {**base, **about, "fingerprint": fp, "state": state_of(state), "note": note, "time": now}
     _write(out, rows)
     refresh(out)
     return hits
+
+
+@dataclass
+class Imported:
+    """What `import_decisions` did, fingerprint by fingerprint."""
+    applied: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)        # reviews.csv holds a later decision
+    unknown: list[str] = field(default_factory=list)     # neither a finding of OUT nor in reviews.csv
+
+
+# How a spreadsheet writes the time back when the exported file is opened and saved in it.
+SHEET_TIMES = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
+
+
+def _time(text: str) -> str:
+    """A decision's time as reviews.csv writes it (ISO, local, to the second); ValueError when it is none."""
+    text = text.strip()
+    try:
+        t = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        for form in SHEET_TIMES:
+            try:
+                t = _dt.datetime.strptime(text, form)
+                break
+            except ValueError:
+                continue
+        else:
+            raise
+    if t.tzinfo is not None:
+        t = t.astimezone().replace(tzinfo=None)
+    return t.isoformat(timespec="seconds")
+
+
+def _csv_rows(path) -> list[tuple[int, dict]]:
+    """(line number, row) of a reviews.csv-format file (a note may hold line breaks)."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:               # saved again by a spreadsheet in the system code page
+        text = raw.decode("gb18030")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in ("fingerprint", "state", "note", "time") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"{path}: not a reviews.csv (no column {', '.join(missing)})")
+    return [(reader.line_num, r) for r in reader]
+
+
+def read_decisions(path) -> dict[str, dict]:
+    """fingerprint → its decision in a reviews.csv-format file, the latest per fingerprint.
+
+    Raises ValueError listing every invalid row (nothing is taken from such a file).
+    """
+    problems, out = [], {}
+    for line, r in _csv_rows(path):
+        fp = (r.get("fingerprint") or "").strip()
+        note = r.get("note") or ""
+        try:
+            if not fp:
+                raise ValueError("no fingerprint")
+            state = state_of(r.get("state") or "")
+            if state == NEEDS_NOTE and not note.strip():
+                raise ValueError(f"{NEEDS_NOTE} without a note (the reason the finding is not a problem)")
+            try:
+                time = _time(r.get("time") or "")
+            except ValueError:
+                raise ValueError(f"time {r.get('time')!r} is not an ISO time") from None
+        except ValueError as exc:
+            problems.append(f"{path}, line {line}{' (' + fp + ')' if fp else ''}: {exc}")
+            continue
+        if fp not in out or out[fp]["time"] <= time:
+            out[fp] = {c: r.get(c) or "" for c in REVIEW_COLUMNS} | {"fingerprint": fp, "state": state,
+                                                                     "note": note, "time": time}
+    if problems:
+        raise ValueError("\n".join(problems))
+    return out
+
+
+def import_decisions(out, path) -> Imported:
+    """Merge a reviews.csv-format file (the page's 导出决定) into OUT/reviews.csv; refresh findings and page.
+
+    Per fingerprint the later decision wins (a tie goes to the file); a fingerprint that is neither a
+    finding of OUT nor already in reviews.csv is reported, not recorded.
+    """
+    out = Path(out)
+    incoming = read_decisions(path)
+    findings = load_findings(out)
+    known = {} if findings is None else {r["fingerprint"]: r for r in findings.to_dict("records")}
+    rows, done = read(out), Imported()
+    for fp, new in incoming.items():
+        f, old = known.get(fp), rows.get(fp)
+        if f is None and old is None:
+            done.unknown.append(fp)
+        elif old is not None and old.get("time", "") > new["time"]:
+            done.kept.append(fp)
+        else:
+            about = _about(f) if f is not None else {c: old[c] for c in ("report_id", "agency", "year", "rule",
+                                                                         "message")}
+            rows[fp] = {**new, **about}
+            done.applied.append(fp)
+    if done.applied:
+        _write(out, rows)
+        refresh(out)
+    return done
+
+
+def import_lines(done: Imported) -> list[str]:
+    """What `ogi review OUT --import FILE` prints about the file."""
+    lines = [f"导入 {len(done.applied)} 条决定"]
+    if done.kept:
+        lines.append(f"{len(done.kept)} 条未改（reviews.csv 中已有更晚的决定）：{' '.join(done.kept)}")
+    if done.unknown:
+        lines.append(f"{len(done.unknown)} 条不在本批问题中，未导入（报告已更正，或来自另一批）："
+                     f"{' '.join(done.unknown)}")
+    return lines
+
+
+def _about(f: dict) -> dict:
+    """What a decision was about, from its finding: kept in reviews.csv for when the finding is gone."""
+    return {"report_id": f["report_id"], "agency": f["agency"], "year": _year(f["year"]), "rule": f["rule"],
+            "message": f["message"]}
 
 
 def _year(v) -> str:

@@ -149,13 +149,18 @@ def _findings(report: Report, findings=None) -> list[str]:
 
     from ogi.audit.page_data import SEVERITY_ZH, pages, suggestion_words, words
 
+    checks = None
     if findings is None:
-        findings = audit_alone(report)
+        findings, checks = audit_alone(report)
     if findings is None:
         return []
+    passed = ""
+    if checks is not None and len(checks):
+        n, ok = int(checks["checks"].iloc[0]), int(checks["checks_passed"].iloc[0])
+        passed = f"，{n} 项校验全部通过" if n == ok else f"，{n} 项校验中 {ok} 项通过"
     if not len(findings):
-        return ["审核：未发现问题（本报告单独审核，未与上年比较）"]
-    out = [f"审核：{len(findings)} 条问题（本报告单独审核，未与上年比较）"]
+        return [f"审核：未发现问题{passed}（本报告单独审核，未与上年比较）"]
+    out = [f"审核：{len(findings)} 条问题{passed}（本报告单独审核，未与上年比较）"]
     meta = {report.report_id: {"agency": report.meta.agency, "year": report.meta.year, "source": report.source}}
     for f in findings.to_dict("records"):
         cells = json.loads(f.get("cells") or "[]")
@@ -169,11 +174,11 @@ def _findings(report: Report, findings=None) -> list[str]:
 
 
 def audit_alone(report: Report):
-    """The audit's findings for this one report (no other year to compare with)."""
-    from ogi.audit import run_audit
+    """(findings, checks) of the audit of this one report (no other year to compare with); Nones without values."""
+    from ogi.audit import audit_reports
     from ogi.dataset import frames
 
     if not report.values:
-        return None
+        return None, None
     ds = frames([report], [])
-    return run_audit(ds.reports, ds.values, ds.statements)
+    return audit_reports(ds.reports, ds.values, ds.statements)

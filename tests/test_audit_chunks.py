@@ -7,6 +7,7 @@ chunk. The reference is run_audit + write_audit on the whole tables.
 from __future__ import annotations
 
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from ogi.audit import audit_dir, run_audit, write_audit
+from ogi.audit import audit_dir, audit_reports, run_audit, write_audit
 from ogi.audit.chunks import Table, plan, read_keys
 from ogi.audit.html import pieces
 
@@ -69,17 +70,31 @@ def _same_as_in_memory(tmp: Path, folder: Path, previous: Path | None = None) ->
     """audit_dir(chunk_size=2) against run_audit + write_audit on the whole tables: identical files."""
     read = lambda d, n: pd.read_parquet(d / f"{n}.parquet") if (d / f"{n}.parquet").exists() else None  # noqa: E731
     prev = (read(previous, "reports"), read(previous, "values")) if previous else None
-    expected = run_audit(read(folder, "reports"), read(folder, "values"), read(folder, "statements"), prev)
+    expected, checks = audit_reports(read(folder, "reports"), read(folder, "values"), read(folder, "statements"),
+                                     prev)
     ref = tmp / "in-memory"
-    write_audit(ref, expected, read(folder, "reports"), read(folder, "values"), prev[0] if prev else None)
+    write_audit(ref, expected, read(folder, "reports"), read(folder, "values"), prev[0] if prev else None, checks)
     found = audit_dir(folder, previous_dir=previous, chunk_size=2)
     pd.testing.assert_frame_equal(found, expected)
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "checks.parquet"), pd.read_parquet(ref / "checks.parquet"))
+    listed = _page_reports(folder / "audit.html")
+    assert all(r[16] >= r[17] >= 0 for r in listed if r[9] != "failed")          # every report's checks on the page
+    rows = list(load_workbook(folder / "audit.xlsx")["问题清单"].iter_rows(values_only=True))
+    assert rows[0][-1] == "本报告校验通过" and all(re.fullmatch(r"\d+/\d+", r[-1]) for r in rows[1:])
     pd.testing.assert_frame_equal(pd.read_parquet(folder / "findings.parquet"), pd.read_parquet(ref / "findings.parquet"))
     assert (folder / "findings.csv").read_bytes() == (ref / "findings.csv").read_bytes()
     assert (folder / "audit.html").read_text(encoding="utf-8") == (ref / "audit.html").read_text(encoding="utf-8")
     assert _sheets(folder / "audit.xlsx") == _sheets(ref / "audit.xlsx")
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]      # no temp files left
     return found
+
+
+def _page_reports(page: Path) -> list[list]:
+    import json
+    import re
+
+    text = page.read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script id="reports" type="application/json">(.*?)</script>', text).group(1))
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,6 @@ import pandas as pd
 
 from ogi.normalize.schema import fields
 
-from ..files import atomic_write
 from . import arithmetic, counts, coverage, crossyear, identity, screen, structure, template, text
 from .catalogue import catalogue, rule_order
 from .chunks import CHUNK_REPORTS, VALUES_UNUSED, Chunk, Table, plan, read_keys, system_memory_pool
@@ -282,13 +281,5 @@ def _audit_chunks(out: Path, previous_dir, chunk_size: int, reviews_dir=None) ->
                 frames.append(found)
         findings = _sorted(pd.concat(frames, ignore_index=True) if frames else empty_findings())
         write_files(out, findings, meta, store.grids, sum(len(c.current) for c in chunks), store.cells,
-                    reviews_dir=reviews_dir)
-    write_checks(out, _checks_frame(checks))
+                    reviews_dir=reviews_dir, checks=_checks_frame(checks))
     return findings
-
-
-def write_checks(out: Path, checks: pd.DataFrame) -> None:
-    """OUT/checks.parquet and .csv: per report, the checks run and passed ("24 项校验通过")."""
-    for suffix, write in ((".parquet", lambda p: checks.to_parquet(p, index=False)),
-                          (".csv", lambda p: checks.to_csv(p, index=False, encoding="utf-8-sig"))):
-        atomic_write(out / f"checks{suffix}", write)

@@ -2,17 +2,20 @@
 
 No internet, no CDN: inline CSS and vanilla JS. The page holds its data once,
 as JSON (page_data.py): every report of the batch (clean ones, files that
-could not be read, duplicate agency-years), every finding in words, and each
-report's cells. Nothing is drawn at load but the overview's first page;
-a report's details (its findings, its tables as the template prints them,
-the agency's other years side by side) are drawn when it is opened, from
-its own cells block, which is parsed only then.
+could not be read, duplicate agency-years) with its checks run and passed,
+every finding in words, and each report's cells. Nothing is drawn at load
+but the overview's first page; a report's details (its findings, its tables
+as the template prints them, the agency's other years side by side) are
+drawn when it is opened, from its own cells block and those of the agency's
+other reports, each parsed only then.
 
 Decisions (确认 / 驳回 / 已发送 / 已整改) are stored in OUT/reviews.csv
 (ogi/review.py). Opened through `ogi review OUT --serve`, the page records
-them there directly; opened as a file it shows them and gives the command
-line that records one. The decisions sit in their own script block near the
-end, rewritten in place when they change.
+them there directly; opened as a file, it keeps them in the browser
+(localStorage, per OUT folder) and 导出决定 downloads them in reviews.csv's
+format for `ogi review OUT --import` (review.py says why both exist). The
+decisions sit in their own script block near the end, rewritten in place
+when they change.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ import json
 from typing import Callable, Iterable
 
 import pandas as pd
+
+from ogi.review import REVIEW_COLUMNS
 
 from . import page_data as pd_
 from .page_data import CAUSE_ZH, SEVERITY_ZH
@@ -75,10 +80,17 @@ td.v sup{color:#888;font-size:.7em;margin-left:1px}
 td.v.hit-error{background:#ffc7ce} td.v.hit-warning{background:#ffe8a8} td.v.hit-info{background:#cfe8fb}
 td.v.focus{outline:3px solid #333;outline-offset:-2px}
 td.v .fix{color:#05602a;font-weight:bold;margin-left:.2em}
-table.yoy td.chg{background:#fff0b3}
-table.yoy td,table.yoy th{border:1px solid #ccc;padding:.1em .5em;font-size:12.5px}
-table.yoy td.lab{text-align:left}
-table.cells td,table.cells th{border:1px solid #ddd;padding:.05em .4em;font-size:12px}
+.wide{overflow-x:auto;max-width:100%}
+table.yoy th.y{font-size:11px;padding:.1em .3em} table.yoy th.cur,table.yoy td.cur{font-weight:bold}
+table.yoy td.v{min-width:2.6em}
+td.chg,span.chg{background:#fff0b3}
+td.ring-error,span.ring-error{box-shadow:inset 0 0 0 2px #d33} td.ring-warning,span.ring-warning{box-shadow:inset 0 0 0 2px #e0a020}
+td.ring-info{box-shadow:inset 0 0 0 2px #39c}
+.delta{display:block;font-size:.8em;color:#666}
+table.beside{margin:.3em 0} table.beside sup{color:#888;margin-left:.3em}
+.local{display:inline-block;padding:0 .3em;margin-right:.4em;border:1px dashed #d08a00;color:#a55c00;font-size:.85em}
+.checks{margin:.2em 0;color:#05602a} .checks.some-failed{color:#a55c00}
+#offline{margin-left:.6em} #offline button{font-weight:bold}
 .legend span{margin-right:1em}
 .resolved{background:#f4fff4;border:1px solid #bdb;padding:.4em .8em;margin:.5em 0}
 """
@@ -93,11 +105,46 @@ var SEV={error:'错误',warning:'警告',info:'提示'},CAUSE={report:'报告本
 var STATES=['确认','驳回','已发送','已整改'],PENDING='待审';
 var SERVED=location.protocol.indexOf('http')===0;
 var PAGE=100,page=0,sortKey='issues',sortDir=-1,open=-1,focus=-1;
-var byReport=[];R.forEach(function(){byReport.push([]);});
-F.forEach(function(f,i){byReport[f[0]].push(i);});
+var byReport=[],FPI={};R.forEach(function(){byReport.push([]);});
+F.forEach(function(f,i){byReport[f[0]].push(i);FPI[f[7]]=i;});
 var byKey={};R.forEach(function(r,i){if(r[12]>=0){(byKey[r[12]]=byKey[r[12]]||[]).push(i);}});
 function esc(s){return String(s==null?'':s).replace(/[&<>"]/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c];});}
-function state(f){var d=V.d[f[7]];return d?d[0]:PENDING;}
+// ---- decisions: the file's own (reviews.csv when it was written) and, opened as a file, those made here
+// since, kept in this browser (localStorage, per OUT folder) until exported and imported (ogi review --import)
+var OUT=decodeURIComponent(location.pathname).replace(/\/[^\/]*$/,'')||'OUT';   // the page lives in OUT
+var LS=SERVED?null:'ogi.reviews:'+OUT,L={};
+function loadLocal(){
+  if(!LS){return;}
+  try{L=JSON.parse(localStorage.getItem(LS)||'{}')||{};}catch(e){L={};}
+  // a local decision the file now holds (imported, then rebuilt), or one recorded later elsewhere, is done
+  Object.keys(L).forEach(function(fp){var d=V.d[fp];if(d&&d[2]>=L[fp][2]){delete L[fp];}});
+  saveLocal();
+}
+function saveLocal(){if(LS){try{localStorage.setItem(LS,JSON.stringify(L));}catch(e){alert('未能保存在本浏览器：'+e);}}}
+function dec(fp){return L[fp]||V.d[fp];}
+function state(f){var d=dec(f[7]);return d?d[0]:PENDING;}
+function pendingFps(){return Object.keys(L).filter(function(fp){return fp in FPI;});}
+function now(){var d=new Date(),p=function(n){return (n<10?'0':'')+n;};
+  return d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+'T'+p(d.getHours())+':'+p(d.getMinutes())+':'+p(d.getSeconds());}
+function outArg(){return /^[\w.\/:-]+$/.test(OUT)?OUT:'"'+OUT+'"';}
+// reviews.csv's own format (ogi/review.py REVIEW_COLUMNS), UTF-8 with a BOM, quoted as Python's csv module does
+function exportCsv(){
+  var fps=pendingFps().sort(function(a,b){return L[a][2]<L[b][2]?-1:L[a][2]>L[b][2]?1:(a<b?-1:1);});
+  if(!fps.length){return;}
+  var q=function(v){var s=String(v==null?'':v);return /[",\r\n]/.test(s)?'"'+s.replace(/"/g,'""')+'"':s;};
+  var lines=[M.reviewColumns.join(',')].concat(fps.map(function(fp){var f=F[FPI[fp]],r=R[f[0]],l=L[fp];
+    return [fp,l[0],l[1],l[2],r[0],r[1],r[7]==null?'':r[7],f[1],f[4]].map(q).join(',');}));
+  var blob=new Blob(['\ufeff'+lines.join('\r\n')+'\r\n'],{type:'text/csv;charset=utf-8'});
+  var a=document.createElement('a');a.href=URL.createObjectURL(blob);
+  a.download='reviews-'+now().replace(/[-:]/g,'').replace('T','-')+'.csv';
+  document.body.appendChild(a);a.click();
+  setTimeout(function(){URL.revokeObjectURL(a.href);a.remove();},1000);
+}
+function offlineBar(){
+  if(SERVED){return;}
+  var n=pendingFps().length;$('offline').hidden=false;$('export').disabled=!n;$('export').textContent='导出决定（'+n+'）';
+  $('pending').textContent=n?n+' 条决定只保存在本浏览器：导出后运行 ogi review '+outArg()+' --import 导出的文件':'';
+}
 function region(r){return [r[4],r[5],r[6]].filter(Boolean).join(' ');}
 function opt(sel,vals,all){sel.innerHTML='<option value="">'+all+'</option>'+vals.map(function(v){
   return '<option value="'+esc(v[0])+'">'+esc(v[1])+'</option>';}).join('');}
@@ -143,6 +190,7 @@ function current(){
     region:function(x){return region(R[x.i]);},year:function(x){return R[x.i][7]||0;},format:function(x){return R[x.i][8];},
     coverage:function(x){return R[x.i][10];},error:function(x){return x.n.error;},warning:function(x){return x.n.warning;},
     info:function(x){return x.n.info;},review:function(x){return x.pend;},
+    checks:function(x){var r=R[x.i];return r[16]==null?-1:r[16]-r[17];},
     issues:function(x){return (R[x.i][9]==='failed'?1e6:0)+x.n.error*1e4+x.n.warning*100+x.n.info;}}[sortKey];
   rows.sort(function(a,b){var x=key(a),y=key(b);
     return (x<y?-1:x>y?1:0)*sortDir||(a.i-b.i);});
@@ -159,9 +207,9 @@ function draw(){
       (failed?' <span class="failed">未能读取</span>':'')+'</td><td>'+esc(r[2])+'</td><td>'+esc(region(r))+'</td><td>'+
       esc(r[7]==null?'':r[7])+'</td><td>'+esc(r[8])+'</td><td>'+esc(failed?r[15]:r[10]+(r[9]&&r[9]!=='complete'?'（'+r[9]+'）':''))+
       '</td><td class="n e">'+(x.n.error||'')+'</td><td class="n w">'+(x.n.warning||'')+'</td><td class="n i">'+(x.n.info||'')+
-      '</td><td>'+esc(rv)+'</td></tr>');
+      '</td><td class="n" title="'+esc(checksText(r))+'">'+(r[16]==null?'':r[17]+'/'+r[16])+'</td><td>'+esc(rv)+'</td></tr>');
   });
-  $('ov-body').innerHTML=out.join('')||'<tr><td colspan="10" class="muted">无符合条件的报告</td></tr>';
+  $('ov-body').innerHTML=out.join('')||'<tr><td colspan="11" class="muted">无符合条件的报告</td></tr>';
   $('stats').textContent='显示 '+ROWS.length+' 份报告（共 '+R.length+' 份），'+nf+' 条问题';
   $('pageinfo').textContent='第 '+(page+1)+' / '+pages+' 页';
   document.querySelectorAll('table.ov th').forEach(function(th){
@@ -180,6 +228,9 @@ function cellMap(i){
   }
   return m;
 }
+// the mark after a value that was not simply printed and read: inferred, derived (a sum), OCR, label matched fuzzily
+function markOf(k){return k.indexOf('I')>=0?'<sup>推</sup>':k.indexOf('D')>=0?'<sup>Σ</sup>':k.indexOf('o')>=0?'<sup>OCR</sup>':
+  k.indexOf('f')>=0?'<sup>?</sup>':'';}
 function marks(i,list){
   var order={error:0,warning:1,info:2},hit={},fix={};
   list.forEach(function(j){var f=F[j];f[8].forEach(function(c){
@@ -206,8 +257,7 @@ function gridHtml(i,t,cm,mk,layoutMarked){
       out.push('<tr><td class="lab" style="padding-left:'+(row[1]*1.2+.4)+'em">'+esc(row[0])+'</td>'+row[2].map(function(fi){
         if(fi<0){return '<td></td>';}
         used[fi]=1;var c=cm[fi];if(!c){return '<td class="v k-missing" title="'+esc(M.fields[fi][2])+'：未取得"></td>';}
-        var k=c[1],cls='v k-'+(k.replace('f','')||'n')+(mk.hit[fi]?' hit-'+mk.hit[fi]:''),
-          mark=k.indexOf('I')>=0?'<sup>推</sup>':k.indexOf('D')>=0?'<sup>Σ</sup>':k.indexOf('o')>=0?'<sup>OCR</sup>':k.indexOf('f')>=0?'<sup>?</sup>':'',
+        var k=c[1],cls='v k-'+(k.replace('f','')||'n')+(mk.hit[fi]?' hit-'+mk.hit[fi]:''),mark=markOf(k),
           tip=M.fields[fi][2]+(c[2]?' · 第'+c[2]+'页':'')+(k.indexOf('I')>=0?' · 推断值（未印出，按表内勾稽关系推得）':'')+
             (k.indexOf('D')>=0?' · 合计值（由各分项相加，未印出）':'')+(k.indexOf('b')>=0?' · 空白':'');
         return '<td class="'+cls+'" data-f="'+fi+'" title="'+esc(tip)+'">'+esc(c[0])+mark+
@@ -221,49 +271,153 @@ function gridHtml(i,t,cm,mk,layoutMarked){
   return out.join('');
 }
 function findingHtml(j,i){
-  var f=F[j],st=state(f),d=V.d[f[7]],others=f[8].filter(function(c){return c[0]!==i&&c[0]>=0;});
+  var f=F[j],st=state(f),d=dec(f[7]);
   var h='<div class="finding sev-'+f[2]+'" data-j="'+j+'"><div><span class="tag '+f[2]+'">'+SEV[f[2]]+'</span>'+
     esc(f[4])+(f[6]?'（'+esc(f[6])+'）':'')+'</div>'+
     (f[5]?'<div class="sugg">建议：'+esc(f[5])+'</div>':'')+
     '<div class="meta">'+esc(f[1])+' '+esc(M.rules[f[1]]||'')+' · 原因：'+esc(CAUSE[f[3]]||f[3])+'</div>';
-  if(others.length){
-    h+='<table class="cells"><tr><th>报告</th><th>单元格</th><th>印为</th><th>页</th></tr>'+f[8].filter(function(c){return c[1]>=0;}).map(function(c){
-      var r=R[c[0]]||R[i];return '<tr><td>'+esc(r[1]+' '+(r[7]||'')+'年')+'</td><td>'+esc(M.fields[c[1]][2])+'</td><td>'+esc(c[3])+'</td><td>'+(c[4]||'')+'</td></tr>';}).join('')+'</table>';}
-  h+='<div class="review"><span class="state s-'+st+'">'+st+'</span>'+(d&&d[1]?'备注：'+esc(d[1])+' ':'')+
+  h+=besideTable(f,i);
+  h+='<div class="review"><span class="state s-'+st+'">'+st+'</span>'+
+    (L[f[7]]?'<span class="local" title="只保存在本浏览器：用“导出决定”导出后以 ogi review --import 记录">未导入</span>':'')+
+    (d&&d[1]?'备注：'+esc(d[1])+' ':'')+
     STATES.map(function(s){return '<button data-s="'+s+'">'+s+'</button>';}).join('')+
     '<button data-s="">撤销</button><input class="note" placeholder="备注（驳回请写理由）" size="24">'+
     '<span class="cmd" hidden></span></div></div>';
   return h;
 }
-function yoy(i){
-  var key=R[i][12],years=(byKey[key]||[]).filter(function(x){return R[x][9]!=='failed';});
-  if(years.length<2){return '';}
-  years.sort(function(a,b){return (R[a][7]||0)-(R[b][7]||0);});
-  var maps=years.map(cellMap),order=[],seen={};
-  maps.forEach(function(m){Object.keys(m).forEach(function(fi){if(!seen[fi]){seen[fi]=1;order.push(+fi);}});});
-  order.sort(function(a,b){return a-b;});
-  function num(m,fi){var c=m[fi];if(!c){return null;}var v=parseFloat(c[0]);return isNaN(v)?(c[1].indexOf('b')>=0||c[1].indexOf('d')>=0?0:null):v;}
-  var h='<h3>历年对比（'+esc(R[i][1])+'）</h3><table class="yoy"><tr><th></th>'+years.map(function(x){
-    return '<th>'+esc((R[x][7]||'?')+'年')+(x===i?'（本报告）':'')+'</th>';}).join('')+'</tr>';
-  M.indicators.forEach(function(ind){
-    h+='<tr><td class="lab">'+esc(ind[0])+'</td>'+maps.map(function(m){
-      var n=0,d=0,ok=true;ind[1].forEach(function(fi){var v=num(m,fi);if(v==null){ok=false;}else{n+=v;}});
-      ind[2].forEach(function(fi){var v=num(m,fi);if(v==null){ok=false;}else{d+=v;}});
-      if(!ok){return '<td></td>';}
-      if(ind[2].length&&(d<ind[3]||!d)){return '<td class="muted" title="分母 '+d+' 小于 '+ind[3]+'，比率无意义">—</td>';}
-      return '<td>'+(ind[2].length?(100*n/d).toFixed(1)+'%':n)+'</td>';}).join('')+'</tr>';});
-  var same=0;
-  order.forEach(function(fi){
-    var vals=maps.map(function(m){return m[fi]?m[fi][0]:'';});
-    if(vals.every(function(v){return v===vals[0];})){same++;return;}
-    h+='<tr><td class="lab">'+esc(M.fields[fi][2])+'</td>'+vals.map(function(txt,k){
-      return '<td class="'+(k>0&&txt!==vals[k-1]?'chg':'')+'">'+esc(txt)+'</td>';}).join('')+'</tr>';});
-  return h+'</table><p class="muted">黄色为与上一年不同的数值；其余 '+same+' 个单元格各年相同，未列出。</p>';
+// ---- year over year: the agency's reports (same agency key) side by side, tables as the opened report's
+// template prints them, each printed column split into one sub-column per year (a table of one printed row,
+// table 4, gets one row per year instead); a cell that differs from the year before is yellow, a cell one of
+// this report's findings names is framed in its severity's colour.
+function norm(c){return c?String(c[0]).normalize('NFKC').replace(/[\s,]/g,''):'';}   // ４５６, 8,341 as numbers
+// two years' cells differ: by their number when both print one (a unit word after it ignored: 0件 = 0),
+// else by their text
+var NUMBER=/^-?\d+(\.\d+)?\D*$/;
+function differs(a,b){
+  if(!a||!b){return false;}                  // not read in one of the years: nothing to compare
+  var x=norm(a),y=norm(b);
+  return NUMBER.test(x)&&NUMBER.test(y)?parseFloat(x)!==parseFloat(y):x!==y;
 }
-function detail(i){
+// a cell's number for the key numbers and rates: blank and dash count as 0, a text is no number
+function num(m,fi){var c=m[fi];if(!c){return null;}var x=norm(c);
+  return NUMBER.test(x)?parseFloat(x):(c[1].indexOf('b')>=0||c[1].indexOf('d')>=0?0:null);}
+function yearTh(xs,i,k,short){var x=xs[k],y=(R[x][7]||'?')+'年',dup=xs.filter(function(z){return R[z][7]===R[x][7];}).length>1;
+  return '<th class="y'+(x===i?' cur':'')+'" title="'+esc(R[x][11])+(x===i?'（本报告）':'')+'">'+esc(y)+
+    (dup?'·'+esc(R[x][11].replace(/^.*[\/\\]/,'')):'')+(x===i&&!short?' 本报告':'')+'</th>';}
+function yoyTd(fi,k,xs,maps,hit,i){
+  var c=maps[k][fi],x=xs[k],h=hit[x+':'+fi];
+  var cls=(c?'v k-'+(c[1].replace('f','')||'n'):'v k-missing')+(k>0&&differs(c,maps[k-1][fi])?' chg':'')+
+    (h?' ring-'+h:'')+(x===i?' cur':'');
+  var tip=M.fields[fi][2]+' · '+(R[x][7]||'?')+'年'+(c&&c[2]?' · 第'+c[2]+'页':'')+(c?'':' · 未取得')+
+    (k>0&&maps[k-1][fi]?' · 上一年 '+maps[k-1][fi][0]:'');
+  return '<td class="'+cls+'" data-f="'+fi+'" data-y="'+(R[x][7]||'')+'" title="'+esc(tip)+'">'+(c?esc(c[0])+markOf(c[1]):'')+'</td>';
+}
+function yoyGrid(t,i,xs,maps,hit){
+  var Y=xs.length,blocks=layoutFor(t,R[i]),used={},out=[],any=false;
+  maps.forEach(function(m){Object.keys(m).forEach(function(fi){if(M.fields[fi][1]===t){any=true;}});});
+  if(!any){return '';}
+  out.push('<div class="wide"><table class="grid yoy" data-t="'+t+'"><caption>'+esc(M.titles[t])+'</caption>');
+  blocks.forEach(function(b){
+    var data=b.rows.filter(function(row){return row[2]&&row[2].some(function(fi){return fi>=0;});}),ncol=1;
+    b.rows.forEach(function(row){if(row[2]){ncol=row[2].length;}});
+    if(data.length===1&&ncol>1){                // one wide printed row: the header as printed, a row per year
+      var row=data[0];row[2].forEach(function(fi){used[fi]=1;});
+      b.head.forEach(function(h,li){
+        out.push('<tr>'+(li===0?'<th rowspan="'+b.head.length+'">'+esc(b.title||row[0]||'年度')+'</th>':'')+
+          h.map(function(c){return '<th colspan="'+c[1]+'" rowspan="'+c[2]+'">'+esc(c[0])+'</th>';}).join('')+'</tr>');});
+      xs.forEach(function(x,k){out.push('<tr>'+yearTh(xs,i,k)+row[2].map(function(fi){
+        return fi<0?'<td></td>':yoyTd(fi,k,xs,maps,hit,i);}).join('')+'</tr>');});
+      return;
+    }
+    b.head.forEach(function(h,li){
+      out.push('<tr>'+(li===0?'<th rowspan="'+(b.head.length+1)+'">'+esc(b.title)+'</th>':'')+
+        h.map(function(c){return '<th colspan="'+c[1]*Y+'" rowspan="'+c[2]+'">'+esc(c[0])+'</th>';}).join('')+'</tr>');});
+    var years=[];for(var ci=0;ci<ncol;ci++){for(var k=0;k<Y;k++){years.push(yearTh(xs,i,k,true));}}
+    out.push('<tr>'+years.join('')+'</tr>');
+    b.rows.forEach(function(row){
+      var pad=' style="padding-left:'+(row[1]*1.2+.4)+'em"';
+      if(!row[2]||row[2].every(function(fi){return !(fi>=0)||M.fields[fi][3]&&!maps.some(function(m){return m[fi];});})){
+        out.push('<tr><td class="parent" colspan="'+(ncol*Y+1)+'"'+pad+'>'+esc(row[0])+'</td></tr>');return;}
+      out.push('<tr><td class="lab"'+pad+'>'+esc(row[0])+'</td>'+row[2].map(function(fi){
+        if(fi<0){return new Array(Y+1).join('<td></td>');}
+        used[fi]=1;return xs.map(function(x,k){return yoyTd(fi,k,xs,maps,hit,i);}).join('');}).join('')+'</tr>');
+    });
+  });
+  out.push('</table></div>');
+  // cells of another year's template (2019 and 2021 print different rows): listed, one row each
+  var extra=[],seen={};
+  maps.forEach(function(m){Object.keys(m).forEach(function(fi){
+    if(M.fields[fi][1]===t&&!used[fi]&&!seen[fi]){seen[fi]=1;extra.push(+fi);}});});
+  if(extra.length){
+    out.push('<table class="grid yoy extra"><caption class="muted">其他年份格式的单元格</caption><tr><th></th>'+
+      xs.map(function(x,k){return yearTh(xs,i,k);}).join('')+'</tr>'+extra.sort(function(a,b){return a-b;}).map(function(fi){
+        return '<tr><td class="lab">'+esc(M.fields[fi][2])+'</td>'+xs.map(function(x,k){return yoyTd(fi,k,xs,maps,hit,i);}).join('')+'</tr>';
+      }).join('')+'</table>');
+  }
+  return out.join('');
+}
+function keyNumbers(i,xs,maps){
+  var h='<table class="grid yoy keys"><caption>主要数字与比率</caption><tr><th></th>'+
+    xs.map(function(x,k){return yearTh(xs,i,k);}).join('')+'</tr>';
+  function row(name,vals,fmt,title){
+    return '<tr><td class="lab" title="'+esc(title)+'">'+esc(name)+'</td>'+vals.map(function(v,k){
+      var prev=k>0?vals[k-1]:null,chg=v!=null&&prev!=null&&v!==prev;
+      if(v===undefined){return '<td class="muted" title="分母过小，比率无意义">—</td>';}
+      return '<td class="v'+(chg?' chg':'')+(xs[k]===i?' cur':'')+'">'+(v==null?'':fmt(v))+
+        (chg&&typeof prev==='number'?'<span class="delta">'+(v>prev?'+':'')+fmt(v-prev,1)+'</span>':'')+'</td>';}).join('')+'</tr>';
+  }
+  M.keys.forEach(function(kn){
+    h+=row(kn[0],maps.map(function(m){var n=0;for(var a=0;a<kn[1].length;a++){var v=num(m,kn[1][a]);if(v==null){return null;}n+=v;}
+      return n;}),function(v){return String(+v.toFixed(2));},kn[1].map(function(fi){return M.fields[fi][2];}).join(' + '));});
+  M.indicators.forEach(function(ind){
+    if(!ind[2].length){return;}               // a count, not a rate: the key numbers show it
+    h+=row(ind[0],maps.map(function(m){
+      var n=0,d=0;
+      for(var a=0;a<ind[1].length;a++){var v=num(m,ind[1][a]);if(v==null){return null;}n+=v;}
+      for(var b=0;b<ind[2].length;b++){var w=num(m,ind[2][b]);if(w==null){return null;}d+=w;}
+      return d<ind[3]||!d?undefined:Math.round(1000*n/d)/10;}),
+      function(v,delta){return v.toFixed(1)+(delta?'':'%');},'分母不足 '+ind[3]+' 时不计');
+  });
+  return h+'</table>';
+}
+function yoy(i){
+  var xs=(byKey[R[i][12]]||[]).filter(function(x){return R[x][9]!=='failed';});
+  if(xs.length<2){return '';}
+  xs.sort(function(a,b){return (R[a][7]||0)-(R[b][7]||0)||a-b;});
+  var maps=xs.map(cellMap),hit={},order={error:0,warning:1,info:2};
+  byReport[i].forEach(function(j){F[j][8].forEach(function(c){
+    if(c[1]<0||c[2]==='layout'){return;}var k=c[0]+':'+c[1];
+    if(!(k in hit)||order[F[j][2]]<order[hit[k]]){hit[k]=F[j][2];}});});
+  var h='<h3 id="yoy">历年对比（'+esc(R[i][1])+'，'+xs.length+' 份报告）</h3>'+keyNumbers(i,xs,maps);
+  ['t2','t3','t4'].forEach(function(t){h+=yoyGrid(t,i,xs,maps,hit);});
+  return h+'<p class="muted legend"><span class="chg">黄色</span>为与上一年印得不同的单元格；'+
+    '<span class="ring-error">红框</span>/<span class="ring-warning">橙框</span>为本报告的问题所涉单元格；加粗列为本报告。</p>';
+}
+// a finding that names cells of more than one report (R7/R8): every named cell in each report's column
+function besideTable(f,i){
+  var cols=[],fis=[],named={};
+  f[8].forEach(function(c){if(c[1]<0||c[2]==='layout'){return;}
+    if(cols.indexOf(c[0])<0){cols.push(c[0]);}if(fis.indexOf(c[1])<0){fis.push(c[1]);}named[c[0]+':'+c[1]]=c;});
+  if(cols.length<2){return '';}
+  cols.sort(function(a,b){return (a>=0?R[a][7]||0:-1)-(b>=0?R[b][7]||0:-1);});   // -1: a report of an earlier dataset
+  var maps=cols.map(function(x){return x>=0?cellMap(x):{};});
+  return '<table class="grid beside"><tr><th>单元格</th>'+cols.map(function(x){
+      return '<th>'+(x>=0?esc((R[x][7]||'?')+'年')+(x===i?'（本报告）':'')+'<br><span class="muted">'+
+        esc(R[x][11].replace(/^.*[\/\\]/,''))+'</span>':'上年报告')+'</th>';}).join('')+'</tr>'+
+    fis.map(function(fi){return '<tr><td class="lab">'+esc(M.fields[fi][2])+'</td>'+cols.map(function(x,k){
+      var c=named[x+':'+fi],m=maps[k][fi],txt=c?c[3]:(m?m[0]:''),pg=c?c[4]:(m?m[2]:0);
+      return '<td class="v'+(c?' hit-'+f[2]:'')+'" title="'+(c?'本问题所涉单元格':'同一单元格，供对照')+'">'+esc(txt)+
+        (pg?'<sup>第'+pg+'页</sup>':'')+'</td>';}).join('')+'</tr>';}).join('')+'</table>';
+}
+function checksText(r){
+  if(r[16]==null){return '';}
+  return r[17]===r[16]?r[16]+' 项校验全部通过':r[16]+' 项校验，'+r[17]+' 项通过，'+(r[16]-r[17])+' 项未通过';
+}
+function detail(i,keep){
   open=i;focus=-1;var r=R[i],box=$('detail');
   var h='<button class="close">关闭</button><h2>'+esc(r[1])+' <span class="muted">'+esc((r[7]||'')+'年 · '+region(r)+' · '+r[2]+' · '+r[8])+'</span></h2>'+
-    '<div class="muted">文件：'+esc(r[11])+(r[0]?' · 编号 '+esc(r[0]):'')+'</div>';
+    '<div class="muted">文件：'+esc(r[11])+(r[0]?' · 编号 '+esc(r[0]):'')+'</div>'+
+    (r[16]!=null?'<div class="checks'+(r[17]<r[16]?' some-failed':'')+'">'+esc(checksText(r))+'</div>':'');
   if(r[9]==='failed'){h+='<p class="failed">未能读取：'+esc(r[15])+'</p>';box.innerHTML=h;box.hidden=false;draw();return;}
   var list=byReport[i];
   h+='<h3>问题（'+list.length+' 条）</h3>'+(list.length?list.map(function(j){return findingHtml(j,i);}).join(''):'<p>未发现问题。</p>');
@@ -274,7 +428,7 @@ function detail(i){
   ['t2','t3','t4'].forEach(function(t){h+=gridHtml(i,t,cm,mk,lay[t]);});
   h+=yoy(i);
   box.innerHTML=h;box.hidden=false;draw();
-  window.scrollTo(0,box.getBoundingClientRect().top+window.pageYOffset-$('bar').offsetHeight-6);
+  if(!keep){window.scrollTo(0,box.getBoundingClientRect().top+window.pageYOffset-$('bar').offsetHeight-6);}
 }
 function focusFinding(j){
   var box=$('detail');focus=focus===j?-1:j;
@@ -285,16 +439,17 @@ function focusFinding(j){
 function decide(j,s,note,el){
   var f=F[j];
   if(s==='驳回'&&!note.trim()){alert('驳回请在备注中写明理由');el.querySelector('.note').focus();return;}
-  if(!SERVED){var cmd=el.querySelector('.cmd');cmd.hidden=false;
-    var dir=decodeURIComponent(location.pathname).replace(/\/[^\/]*$/,'')||'OUT',   // the page lives in OUT
-        o=/^[\w.\/:-]+$/.test(dir)?dir:'"'+dir+'"';
-    cmd.textContent='ogi review '+o+' '+f[7]+(s?' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):' --clear');
-    cmd.title='本页以文件方式打开：请在命令行运行此命令，或用 ogi review OUT --serve 打开本页以直接记录';return;}
+  if(!SERVED){                       // kept here until exported; the command line is the other way to record it
+    if(s){L[f[7]]=[s,note,now()];}else{delete L[f[7]];}
+    saveLocal();detail(open,true);offlineBar();draw();
+    var cmd=$('detail').querySelector('.finding[data-j="'+j+'"] .cmd');cmd.hidden=false;
+    cmd.textContent='ogi review '+outArg()+' '+f[7]+(s?' --set '+s+(note?' --note "'+note.replace(/"/g,'')+'"':''):' --clear');
+    cmd.title='已保存在本浏览器，用“导出决定”导出后以 ogi review --import 记录；或在命令行运行此命令';return;}
   fetch('/api/review',{method:'POST',headers:{'Content-Type':'application/json'},
     body:JSON.stringify({fingerprint:f[7],state:s,note:note})}).then(function(res){
       if(!res.ok){throw new Error('HTTP '+res.status);}
-      if(s){V.d[f[7]]=[s,note,''];}else{delete V.d[f[7]];}
-      detail(open);}).catch(function(e){alert('未能保存：'+e);});
+      if(s){V.d[f[7]]=[s,note,now()];}else{delete V.d[f[7]];}
+      detail(open,true);}).catch(function(e){alert('未能保存：'+e);});
 }
 function resolved(){
   var x=V.resolved||[];if(!x.length){$('resolved').hidden=true;return;}
@@ -318,9 +473,11 @@ $('f-province').onchange=function(){$('f-city').value='';$('f-county').value='';
 $('f-city').onchange=function(){$('f-county').value='';cities();page=0;draw();};
 ['f-county','f-rule','f-severity','f-cause','f-review','f-level'].forEach(function(id){$(id).onchange=function(){page=0;draw();};});
 var timer;$('f-search').oninput=function(){clearTimeout(timer);timer=setTimeout(function(){page=0;draw();},150);};
-fill();resolved();draw();
+$('export').onclick=exportCsv;
+fill();loadLocal();resolved();offlineBar();draw();
 if(SERVED){fetch('/api/reviews').then(function(r){return r.json();}).then(function(v){V=v;resolved();draw();});}
-$('mode').textContent=SERVED?'决定将直接保存到 reviews.csv':'以文件方式打开：决定需用命令行记录（或运行 ogi review OUT --serve）';
+$('mode').textContent=SERVED?'决定将直接保存到 reviews.csv':
+  '以文件方式打开：决定先保存在本浏览器，用“导出决定”导出后运行 ogi review OUT --import 文件 记录（或用 ogi review OUT --serve 打开本页直接记录）';
 document.body.dataset.ready='1';window.ogiReadyMs=performance.now();
 })();
 """
@@ -333,7 +490,8 @@ def _json(value) -> str:
 
 def _head(n_reports: int, n_findings: int, n_failed: int) -> str:
     heads = [("agency", "机构"), ("level", "层级"), ("region", "地区"), ("year", "年度"), ("format", "格式"),
-             ("coverage", "读取情况"), ("error", "错误"), ("warning", "警告"), ("info", "提示"), ("review", "审核")]
+             ("coverage", "读取情况"), ("error", "错误"), ("warning", "警告"), ("info", "提示"),
+             ("checks", "校验通过"), ("review", "审核")]
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>政府信息公开工作年度报告审核结果</title><style>{CSS}</style></head>
@@ -347,6 +505,7 @@ def _head(n_reports: int, n_findings: int, n_failed: int) -> str:
 <select id="f-level"></select><select id="f-rule"></select><select id="f-severity"></select>
 <select id="f-cause"></select><select id="f-review"></select>
 <span id="stats"></span>
+<span id="offline" hidden><button id="export" disabled>导出决定</button> <span id="pending" class="muted"></span></span>
 </div>
 <div id="main">
 <div id="detail" hidden></div>
@@ -361,8 +520,8 @@ def page_meta() -> dict:
     from ogi.normalize.schema import table_titles
 
     return {"fields": pd_.field_list(), "layouts": pd_.layouts(), "rules": pd_.rule_wording(),
-            "titles": table_titles(), "indicators": pd_.indicator_list(), "levels": list(pd_.LEVEL_ORDER),
-            "severity": SEVERITY_ZH, "cause": CAUSE_ZH}
+            "titles": table_titles(), "indicators": pd_.indicator_list(), "keys": pd_.key_numbers(), "levels": list(pd_.LEVEL_ORDER),
+            "severity": SEVERITY_ZH, "cause": CAUSE_ZH, "reviewColumns": REVIEW_COLUMNS}
 
 
 def pieces(findings: pd.DataFrame, meta: dict[str, dict], cells_of: Callable[[str], list],
@@ -400,14 +559,3 @@ def write_page(path, findings: pd.DataFrame, meta: dict[str, dict], cells_of: Ca
     with open(path, "w", encoding="utf-8") as f:
         for piece in pieces(findings, meta, cells_of, errors, reviews_json):
             f.write(piece)
-
-
-def render(findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame, summary=None) -> str:
-    """The whole page as one string, from in-memory tables."""
-    from .grids import records_by_report
-
-    by_report = records_by_report(values)
-    cols = [c for c in reports.columns if not str(c).startswith(("t2.", "t3.", "t4.", "text_"))]
-    meta = {str(r["report_id"]): r for r in reports.drop_duplicates("report_id")[cols].to_dict("records")}
-    return "".join(pieces(findings, meta, lambda rid: pd_.cells_payload(by_report.get(rid))))
-

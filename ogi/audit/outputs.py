@@ -174,7 +174,7 @@ LIST_COLUMNS = [("机构", "agency"), ("年度", "year"), ("省", "province"), (
                 ("文件", "source"), ("规则", "rule"), ("级别", "severity"), ("原因", "cause"), ("问题", "message"),
                 ("页码", "pages"), ("印为", "actual"), ("应为", "expected"), ("建议", "suggestion"),
                 ("审核", "review"), ("审核备注", "review_note"), ("问题指纹", "fingerprint"), ("校验项", "check"),
-                ("报告编号", "report_id")]
+                ("报告编号", "report_id"), ("本报告校验通过", "checks")]
 
 
 def finding_rows(findings: pd.DataFrame, meta: dict[str, dict]):
@@ -186,7 +186,8 @@ def finding_rows(findings: pd.DataFrame, meta: dict[str, dict]):
                  "severity": SEVERITY_ZH.get(f["severity"], f["severity"]),
                  "cause": CAUSE_ZH.get(f["cause"], f["cause"]),
                  "message": words(f["message"], meta), "pages": pages(f, cells),
-                 "suggestion": suggestion_words(f, cells)}
+                 "suggestion": suggestion_words(f, cells),
+                 "checks": f"{m['checks_passed']}/{m['checks']}" if m.get("checks") is not None else None}
         yield [_clean(shown.get(key)) for _, key in LIST_COLUMNS]
 
 
@@ -257,18 +258,23 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
 
 
 def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of: Callable[[str], dict],
-                n_reports: int, cells_of: Callable[[str], list] | None = None, reviews_dir=None) -> dict[str, Path]:
-    """findings.parquet/.csv, audit.xlsx, audit.html from the sorted findings.
+                n_reports: int, cells_of: Callable[[str], list] | None = None, reviews_dir=None,
+                checks: pd.DataFrame | None = None) -> dict[str, Path]:
+    """findings.parquet/.csv, audit.xlsx, audit.html (and checks.parquet/.csv) from the sorted findings.
 
     meta: report_id → report_meta of every report audited (the page lists each);
     grids_of(report_id) → a flagged report's tables (audit.xlsx); cells_of(report_id) → a report's
     cells for the page; n_reports: how many were audited. The decisions of OUT/reviews.csv are
-    carried into the findings (fingerprint, review, review_note) and the page.
+    carried into the findings (fingerprint, review, review_note) and the page. `checks`
+    (audit_reports' second table): each report's checks run and passed, shown in the page too.
     """
     from ogi import review
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if checks is not None:
+        write_checks(out, checks)
+        meta = with_checks(meta, checks)
     findings = findings[FINDING_COLUMNS] if len(findings.columns) else findings
     reviews = review.read(reviews_dir or out)
     findings = review.annotate(findings, reviews)
@@ -297,10 +303,11 @@ def _errors(out: Path) -> pd.DataFrame | None:
 
 
 def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: pd.DataFrame,
-                previous: pd.DataFrame | None = None) -> dict[str, Path]:
+                previous: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write findings.parquet, findings.csv, audit.xlsx and audit.html into out_dir (all in memory).
 
-    `previous`: an earlier dataset's reports, so cross-year findings name last year's report.
+    `previous`: an earlier dataset's reports, so cross-year findings name last year's report;
+    `checks`: audit_reports' checks per report (then checks.parquet/.csv too, and the page shows them).
     """
     by_report = records_by_report(values)
     meta = reports_meta(reports)
@@ -308,4 +315,23 @@ def write_audit(out_dir, findings: pd.DataFrame, reports: pd.DataFrame, values: 
         meta.update({rid: {**m, "previous": True} for rid, m in reports_meta(previous).items() if rid not in meta})
     n_reports = sum(not m.get("previous") for m in meta.values())
     return write_files(out_dir, findings, meta, lambda rid: grids(by_report.get(rid)), n_reports,
-                       lambda rid: cells_payload(by_report.get(rid)))
+                       lambda rid: cells_payload(by_report.get(rid)), checks=checks)
+
+
+def write_checks(out: Path, checks: pd.DataFrame) -> None:
+    """OUT/checks.parquet and .csv: per report, the checks run and passed ("24 项校验通过").
+
+    Sorted by report_id: one order however the audit was chunked.
+    """
+    checks = checks.sort_values("report_id", kind="stable").reset_index(drop=True)
+    for suffix, write in ((".parquet", lambda p: checks.to_parquet(p, index=False)),
+                          (".csv", lambda p: checks.to_csv(p, index=False, encoding="utf-8-sig"))):
+        atomic_write(Path(out) / f"checks{suffix}", write)
+
+
+def with_checks(meta: dict[str, dict], checks: pd.DataFrame) -> dict[str, dict]:
+    """meta with each audited report's `checks` and `checks_passed` (the page's 校验 column)."""
+    counts = {str(r): (int(n), int(p)) for r, n, p in zip(checks["report_id"], checks["checks"],
+                                                             checks["checks_passed"])}
+    return {rid: {**m, "checks": counts[rid][0], "checks_passed": counts[rid][1]} if rid in counts else m
+            for rid, m in meta.items()}

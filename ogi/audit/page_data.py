@@ -211,6 +211,18 @@ def field_list() -> list[list[str]]:
     return [[fid, f.table, place(fid), 1 if f.sum_of else 0] for fid, f in fields().items()]
 
 
+# The counts the year-over-year view puts first, before the rates of data/indicators.csv.
+KEY_NUMBERS = (("新收申请", ("t3.new.total",)), ("上年结转", ("t3.carried_over.total",)),
+               ("办理结果总计", ("t3.total.total",)), ("结转下年度", ("t3.carried_forward.total",)),
+               ("行政复议", ("t4.review.total",)), ("行政诉讼", ("t4.suit_direct.total", "t4.suit_after_review.total")))
+
+
+def key_numbers() -> list[list]:
+    """[name, field indexes summed] per key number."""
+    idx = field_index()
+    return [[name, [idx[f] for f in fids]] for name, fids in KEY_NUMBERS]
+
+
 def indicator_list() -> list[list]:
     """[name, numerator field indexes, denominator field indexes, small-number guard] per indicator."""
     from ogi.indicators import definitions
@@ -273,7 +285,7 @@ def finding_row(f: dict, report_index: dict[str, int], meta_by_id: dict[str, dic
 
 
 REPORT_FIELDS = ["id", "agency", "level", "type", "province", "city", "county", "year", "format", "status",
-                 "coverage", "source", "key", "template_t2", "template_t3", "reason"]
+                 "coverage", "source", "key", "template_t2", "template_t3", "reason", "checks", "passed"]
 
 
 def report_row(meta: dict, key_index: dict[str, int]) -> list:
@@ -295,7 +307,13 @@ def report_row(meta: dict, key_index: dict[str, int]) -> list:
             _s(meta.get("province")), _s(meta.get("city")), _s(meta.get("county")),
             year_of(meta.get("year")), _s(meta.get("format")), _s(meta.get("status")), _s(coverage),
             _s(meta.get("source")), key_index.setdefault(key, len(key_index)), _s(meta.get("template_t2")),
-            _s(meta.get("template_t3")), ""]
+            _s(meta.get("template_t3")), "", _count(meta.get("checks")), _count(meta.get("checks_passed"))]
+
+
+def _count(v) -> int | None:
+    """A check count, or None for a report whose checks were not counted."""
+    s = _s(v)
+    return int(float(s)) if s else None
 
 
 def error_row(err: dict) -> list:
@@ -303,4 +321,4 @@ def error_row(err: dict) -> list:
     source = _s(err.get("source"))
     name = source.replace("\\", "/").split("/")[-1]
     return ["", name, "", "", "", "", "", None, "", "failed", "", source, -1, "", "",
-            f"{_s(err.get('stage'))}：{_s(err.get('reason'))}"]
+            f"{_s(err.get('stage'))}：{_s(err.get('reason'))}", None, None]
