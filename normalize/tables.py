@@ -285,14 +285,23 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
         if not by_col:  # a continuation narrower than the header's first value column: nothing places
             reading.warnings.append(f"{kind}: table {table.index} has none of the header's value columns")
             continue
+        value_row = _template_value_row(kind, table, start)
         for r in range(start, table.n_rows):
-            short = _read_row(kind, table, grid, r, by_col, reading)
+            short = _read_row(kind, table, grid, r, by_col, reading, keep_empty=r == value_row)
             if short:
                 uncertain.append(short)
     return uncertain
 
 
-def _read_row(kind, table, grid, r, by_col, reading):
+def _template_value_row(kind: str, table: Table, start: int) -> int | None:
+    """Table 4 prints exactly one value row under its header. When no row of the table holds
+    anything, that row is an unfilled form's: its cells are read as blanks, not skipped as a spacer."""
+    if kind != "t4" or any(c.text.strip() for c in table.cells if c.row >= start):
+        return None
+    return start
+
+
+def _read_row(kind, table, grid, r, by_col, reading, keep_empty: bool = False):
     value_cols = sorted(by_col)
     first_value_col = value_cols[0]
     label_cells = _distinct(grid[r][c] for c in range(first_value_col))
@@ -300,7 +309,8 @@ def _read_row(kind, table, grid, r, by_col, reading):
     row_label = " / ".join(c.text for c in label_cells if c.text.strip())
     slots = [grid[r][c] for c in value_cols]
     value_cells = _distinct(slots)
-    if not any(parse_value(c.text).kind in ("number", "text", "dash") for c in value_cells) and not row_label:
+    if not any(parse_value(c.text).kind in ("number", "text", "dash") for c in value_cells) and not row_label \
+            and not keep_empty:
         return None  # an empty spacer row
     if kind == "t4":
         rows = ("",)
