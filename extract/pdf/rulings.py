@@ -15,6 +15,7 @@ from pdfplumber.utils import filter_edges
 from ogi.extract.geometry import cluster_means
 from ogi.extract.model import BBox
 
+from .junctions import implied_borders
 from .settings import SETTINGS as S
 
 
@@ -136,13 +137,32 @@ LINES = TableSettings.resolve({})        # pdfplumber's defaults for the lines s
 
 def _cell_groups(edges: list[dict]) -> list[list[BBox]]:
     """Cell rectangles of each table, exactly as pdfplumber's TableFinder computes them from
-    a page's edges with the default lines settings."""
+    a page's edges with the default lines settings; then, where a rule stops inside a merged
+    cell, with the border it implies (extract/pdf/junctions.py)."""
+    edges = _merged(edges)
+    groups = _groups_of(edges)
+    merged = [box for g in groups if _has_merged_cells(g) for box in g]
+    implied = implied_borders(merged, edges) if merged else []
+    return _groups_of(_merged(edges + implied)) if implied else groups
+
+
+def _merged(edges: list[dict]) -> list[dict]:
     edges = filter_edges(edges, min_length=LINES.edge_min_length_prefilter)
     edges = merge_edges(edges, snap_x_tolerance=LINES.snap_x_tolerance, snap_y_tolerance=LINES.snap_y_tolerance,
                         join_x_tolerance=LINES.join_x_tolerance, join_y_tolerance=LINES.join_y_tolerance)
-    edges = filter_edges(edges, min_length=LINES.edge_min_length)
+    return filter_edges(edges, min_length=LINES.edge_min_length)
+
+
+def _groups_of(edges: list[dict]) -> list[list[BBox]]:
     points = edges_to_intersections(edges, LINES.intersection_x_tolerance, LINES.intersection_y_tolerance)
     return cells_to_tables(intersections_to_cells(points))
+
+
+def _has_merged_cells(boxes: list[BBox]) -> bool:
+    """Fewer cells than slots of the table's ruling grid: some cell spans several."""
+    xs = cluster_means([b[0] for b in boxes] + [b[2] for b in boxes], S.snap)
+    ys = cluster_means([b[1] for b in boxes] + [b[3] for b in boxes], S.snap)
+    return len(boxes) < (len(xs) - 1) * (len(ys) - 1)
 
 
 def _cell_groups_closed(edges: list[dict]) -> list[list[BBox]]:
