@@ -196,10 +196,12 @@ def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
     return _Columns(n_cols, by_col)
 
 
-def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Reading) -> _Columns:
+def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Reading,
+                       last_header_row: list[Cell | None]) -> _Columns:
     """The header's columns, less those that break the template's column order. A header
     whose group labels span the wrong result columns (a converter moved a boundary) names
-    columns out of order; such columns are left unread, with a warning, never read shifted."""
+    columns out of order; unless its last row alone names every column in the template's
+    order, such columns are left unread, with a warning, never read shifted."""
     position = _column_positions(kind)
     placed = [(c, position[m[0][0]]) for c, m in sorted(columns.by_col.items())
               if len(m[0]) == 1 and m[0][0] in position]
@@ -207,9 +209,32 @@ def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Read
           {d for i, (c, p) in enumerate(placed) for d, q in placed[i + 1:] if q <= p}
     if not bad:
         return columns
+    by_order = _by_label_order(kind, last_header_row)
+    if by_order is not None:
+        lost = len(position) - len(by_order)
+        reading.warnings.append(f"{kind}: table {table.index}'s group labels span the wrong columns; its columns "
+                                "are read by the order of the labels in the header's last row"
+                                + (", the last column's label not printed" if lost else ""))
+        return _Columns(columns.n_cols, by_order)
     reading.warnings.append(f"{kind}: table {table.index} names its columns out of the template's order "
                             f"(columns {sorted(bad)}); their values are left missing")
     return _Columns(columns.n_cols, {c: m for c, m in columns.by_col.items() if c not in bad})
+
+
+def _by_label_order(kind: str, row: list[Cell | None]) -> dict[int, tuple] | None:
+    """Value columns named by the header's last row alone, when its labels, left to right, are
+    the template's columns in order (all, or all but the last: a converter that dropped a
+    column from the header row but kept the group labels over it). A label naming no column
+    (an empty sliver cell) is passed over; any other mismatch: None."""
+    order = list(_column_positions(kind))
+    out: dict[int, tuple] = {}
+    for c, cell in enumerate(row):
+        if cell is None or cell.col != c or not cell.text.strip():
+            continue
+        if len(out) == len(order) or order[len(out)] not in match_label(kind, cell.text):
+            return None
+        out[c] = ((order[len(out)],), cell.text, "exact")
+    return out if len(out) >= len(order) - 1 else None
 
 
 @lru_cache(maxsize=None)
@@ -277,7 +302,8 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
         if start is None:
             continue
         if start > 0:
-            columns = _in_template_order(kind, _header_columns(kind, grid, start, table.n_cols), table, reading)
+            columns = _in_template_order(kind, _header_columns(kind, grid, start, table.n_cols), table, reading,
+                                         grid[start - 1])
         if columns is None or not columns.by_col:
             reading.warnings.append(f"{kind}: table {table.index} has no recognisable column headers")
             continue
@@ -316,7 +342,7 @@ def _read_row(kind, table, grid, r, by_col, reading, keep_empty: bool = False):
         rows = ("",)
         how = "exact"
     else:
-        match = match_path(kind, "row", [c.text for c in label_cells])
+        match = match_path(kind, "row", [c.text for c in label_cells]) or _label_cut_by_borders(kind, label_cells)
         if match is None:
             if any(parse_value(c.text).kind == "number" for c in value_cells) or row_label:
                 reading.unmapped_label(kind, table, r, None, "row", row_label)
@@ -347,6 +373,16 @@ def _read_row(kind, table, grid, r, by_col, reading, keep_empty: bool = False):
     return None
 
 
+def _label_cut_by_borders(kind: str, label_cells: list[Cell]):
+    """One label printed across several cells (a border drawn through it where a page left its
+    cell's sides undrawn: 四、结转 | 下年度继 | 续办理): the cells' text joined, when that is
+    exactly one of the template's labels."""
+    if len(label_cells) < 2:
+        return None
+    match = match_path(kind, "row", ["".join("".join(c.text.split()) for c in label_cells)])
+    return match if match is not None and match.how == "exact" else None
+
+
 def _read_t3(parts: list[Table], reading: Reading) -> None:
     uncertain = _read_header_tables("t3", parts, reading)
     if uncertain:
@@ -358,6 +394,42 @@ def _read_t4(parts: list[Table], reading: Reading) -> None:
         reading.warnings.append(f"t4: row {pending.row} of table {pending.table.index} has cells that "
                                 f"cannot be placed; left missing")
     _undo_sliver_shift(reading)
+    _infer_lost_last(reading)
+
+
+def _infer_lost_last(reading: Reading) -> None:
+    """Table 4 read but for its last column, whose cell a converter dropped (its label not
+    printed either): the value follows from that column's group sum when every other sum of
+    the table holds as printed. A sum of 0 is left missing: the cell may have been blank."""
+    t4 = list(_column_fields("t4"))
+    lost = [f for f in t4 if f not in reading.values]
+    if lost != t4[-1:] or not any(f.startswith("t4.") for f in reading.values):
+        return
+    counted = EMPTY_KINDS | {Kind.NUMBER}
+    known = {f: (v.value or 0.0) for f, v in reading.values.items() if f in t4 and v.kind in counted}
+    if len(known) != len(t4) - 1:
+        return
+    sums = [e for e in equations(None) if all(t.startswith("t4.") for t in e.terms)]
+    closing = [e for e in sums if lost[0] in e.terms]
+    rest = [e for e in sums if e not in closing]
+    if len(closing) != 1 or any(abs(sum(known[f] for f in e.lhs) - sum(known[f] for f in e.rhs)) > 1e-9 for e in rest):
+        return
+    eq = closing[0]
+    side, other = (eq.lhs, eq.rhs) if lost[0] in eq.lhs else (eq.rhs, eq.lhs)
+    value = sum(known[f] for f in other) - sum(known[f] for f in side if f != lost[0])
+    if value <= 0:
+        return
+    last = max((v for f, v in reading.values.items() if f in t4), key=lambda v: (v.table, v.row, v.col or 0))
+    reading.values[lost[0]] = Value(lost[0], value, "", Kind.NUMBER, Origin.INFERRED, last.table, last.row, None,
+                                    last.page, row_label=last.row_label, label_match="inferred")
+    reading.warnings.append(f"t4: {lost[0]} not printed (its column lost in conversion); inferred from the "
+                            "table's sums, which hold for every other group")
+
+
+@lru_cache(maxsize=None)
+def _column_fields(kind: str) -> tuple[str, ...]:
+    """The table's fields in the template's column order (data/fields.csv)."""
+    return tuple(f.id for f in fields().values() if f.table == kind)
 
 
 def _undo_sliver_shift(reading: Reading) -> None:

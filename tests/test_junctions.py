@@ -53,3 +53,19 @@ def test_chromium_print_of_libreoffice_template_web_page_reads_tables(tmp_path):
     assert not wrong
     assert not {f for f in missing if not f.startswith("t3.rejected.confirmation.")}, sorted(missing)
     assert report.status == "partial" if missing else "complete"
+
+
+def test_row_label_cut_into_cells_by_a_border_is_read_joined():
+    """四、结转下年度继续办理 drawn across three cells (borders of the rows above run through it
+    where its own were not drawn): its values were left unread under an unmapped label."""
+    from ogi.extract.model import Cell, Table
+    from ogi.normalize.tables import read_tables
+    heads = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    cells = [Cell(0, 0, "", colspan=3)] + [Cell(0, 3 + k, h) for k, h in enumerate(heads)]
+    cells += [Cell(1, 0, "一、本年新收政府信息公开申请数量", colspan=3)] + [Cell(1, 3 + k, "1") for k in range(7)]
+    cells += [Cell(2, 0, "四、结转"), Cell(2, 1, "下年度继"), Cell(2, 2, "续办理")]
+    cells += [Cell(2, 3 + k, str(k)) for k in range(7)]
+    reading = read_tables([Table(cells=cells, n_rows=3, n_cols=10)])
+    assert [reading.values[f"t3.carried_forward.{c}"].value for c in
+            ("natural", "commercial", "research", "nonprofit", "legal", "other_org", "total")] == list(range(7))
+    assert not reading.unmapped
