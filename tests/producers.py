@@ -224,3 +224,25 @@ def write_docx_t4_sliver(truth, path: Path, variant: str = "own", *, rng) -> Pat
     doc.add_paragraph(headings[4])
     doc.save(str(path))
     return Path(path)
+
+
+# ---------------------------------------------------------------- tables drawn without their inner rules
+
+RULES_CSS = {
+    "frame": "table.data{border:1px solid #000;border-collapse:collapse}table.data td{border:none;padding:2px 4px}",
+    "horizontal": "table.data{border-collapse:collapse}"
+                  "table.data td{border:none;border-top:1px solid #000;border-bottom:1px solid #000;padding:2px 4px}",
+}
+
+
+def write_html_rules(truth, path: Path, rules: str, *, rng) -> Path:
+    """The report's web page with its tables drawn by CSS with only an outer frame (`frame`) or
+    only horizontal rules between rows (`horizontal`), as many CMS stylesheets draw them."""
+    from tests import render_html
+
+    render_html.write_html(truth, path, rng=rng, frame=False, sliver=False)
+    page = Path(path).read_text(encoding="utf-8")
+    page = page.replace("<style>td{border:1px solid}</style>", f"<style>{RULES_CSS[rules]}</style>")
+    page = page.replace('<table border="1" cellspacing="0">', '<table class="data" cellspacing="0">')
+    Path(path).write_text(page, encoding="utf-8")
+    return Path(path)
