@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}   # inches, as Page.printToPDF takes them
+# inches, as Page.printToPDF takes them; "strip": A4-wide but 4 in tall, so a table runs over several pages
+PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0), "strip": (8.27, 4.0)}
 
 
 def soffice() -> str | None:
@@ -246,3 +247,17 @@ def write_html_rules(truth, path: Path, rules: str, *, rng) -> Path:
     page = page.replace('<table border="1" cellspacing="0">', '<table class="data" cellspacing="0">')
     Path(path).write_text(page, encoding="utf-8")
     return Path(path)
+
+
+def with_short_pages(src: Path, dst: Path, height_in: float = 4.0) -> Path:
+    """The .docx with every section's page `height_in` inches tall (margins 0.5 in), so that
+    LibreOffice's PDF runs a long table over several pages."""
+    import docx
+    from docx.shared import Inches
+
+    doc = docx.Document(str(src))
+    for section in doc.sections:
+        section.page_height = Inches(height_in)
+        section.top_margin = section.bottom_margin = Inches(0.5)
+    doc.save(str(dst))
+    return Path(dst)

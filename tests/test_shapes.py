@@ -355,3 +355,33 @@ def test_tables_drawn_with_only_a_frame_or_only_row_rules_are_missing_with_a_war
             assert not {f for f, v in want["values"].items() if f in report.values and report.values[f].value != v}
             assert report.status != "complete" and report.coverage < 1
             assert any("no ruled grid was found" in w for w in report.warnings), report.warnings
+
+
+# ---------------------------------------------------------------- a table over three pages
+
+def _table3_pages(pdf: Path) -> list[int]:
+    table = next(t for t in read_pdf(str(pdf)).tables if any("申请人情况" in c.text for c in t.cells))
+    return sorted({c.page for c in table.cells})
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+@pytest.mark.skipif(producers.soffice() is None or not producers.have_chromium(),
+                    reason="LibreOffice or Chromium missing")
+def test_table3_running_over_three_pages_is_read_whole(tmp_path):
+    """Pages 4 in tall: LibreOffice's PDF of the .docx and Chromium's print of the web page run
+    table 3 over three pages or more (header band on the first only); every cell read, none wrong."""
+    rng = random.Random(2)
+    truths = [g.random_truth(rng, layout) for layout in ("2021", "2019")]
+    short = []
+    for i, truth in enumerate(truths):
+        g.write_docx(truth, tmp_path / f"r{i}.docx", rng=random.Random(i))
+        short.append(producers.with_short_pages(tmp_path / f"r{i}.docx", tmp_path / f"short{i}.docx"))
+        render_html.write_html(truth, tmp_path / f"r{i}.html", rng=random.Random(i), frame=False)
+    pdfs = producers.convert(short, "pdf", tmp_path / "lo")
+    with producers.chromium_printer() as print_pdf:
+        pdfs += [print_pdf(tmp_path / f"r{i}.html", tmp_path / f"r{i}.pdf", "strip") for i in range(len(truths))]
+    for pdf, truth in zip(pdfs, truths * 2):
+        assert len(_table3_pages(pdf)) >= 3, pdf.name             # the shape this test is about
+        wrong, missing = _wrong_and_missing(pdf, truth.to_json(pdf.name))
+        assert not wrong and not missing, (pdf.name, wrong, missing)
