@@ -75,7 +75,10 @@ def classify(table: Table) -> str | None:
         if parse_value(cell.text).kind != "text":
             continue
         for kind in hits:
-            hits[kind].update(match_label(kind, cell.text))
+            found = match_label(kind, cell.text)
+            if not found and "\n" in cell.text:      # a one-row header cell printing a column's path
+                found = frozenset().union(*(match_label(kind, part) for part in _stacked_labels(kind, cell.text)))
+            hits[kind].update(found)
     kind, best = max(hits.items(), key=lambda kv: len(kv[1]))
     return kind if len(best) >= MIN_LABEL_HITS else None
 
@@ -187,7 +190,7 @@ def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
         if match is None and len(printed) >= 2:  # a header split over two rows: 商业 / 企业
             match = match_path(kind, "col", printed[:-2] + [printed[-2] + printed[-1]])
         if match is None or len(match.paths) > 1:   # two header rows in one cell: 行政复议 + 结果维持
-            split = [part for text in printed for part in _two_labels(kind, text)]
+            split = [part for text in printed for part in _stacked_labels(kind, text)]
             resplit = match_path(kind, "col", split) if split != printed else None
             if resplit is not None and (match is None or len(resplit.paths) < len(match.paths)):
                 match = resplit
@@ -248,16 +251,36 @@ def _column_positions(kind: str) -> dict[str, int]:
     return out
 
 
-def _two_labels(kind: str, text: str) -> list[str]:
-    """A header cell holding two of the template's labels one above the other (a page break
-    inside the header band glued a header row's cell onto the one above): the two labels,
-    when exactly one way of cutting the text gives two; else the text as it is."""
+@lru_cache(maxsize=65536)  # reports repeat the same header texts
+def _stacked_labels(kind: str, text: str) -> tuple[str, ...]:
+    """A header cell holding several of the template's labels one above the other (a page break
+    inside the header band glued a header row's cell onto the one above; a one-row header
+    printing each column's whole path, 行政诉讼 / 复议后起诉 / 结果维持): the labels, when
+    exactly one way of cutting the text gives only labels; else the text as it is."""
     if match_label(kind, text):
-        return [text]
-    compact = "".join(text.split())
-    cuts = [(compact[:i], compact[i:]) for i in range(2, len(compact) - 1)
-            if match_label(kind, compact[:i]) and match_label(kind, compact[i:])]
-    return list(cuts[0]) if len(cuts) == 1 else [text]
+        return (text,)
+    cuts = _label_cuts(kind, "".join(text.split()))
+    return tuple(cuts[0]) if len(cuts) == 1 else (text,)
+
+
+def _label_cuts(kind: str, compact: str, limit: int = 2) -> list[list[str]]:
+    """Up to `limit` ways of cutting `compact` into two or more labels of the table (each at least
+    two characters), to tell one way from several."""
+    found: list[list[str]] = []
+
+    def cut(start: int, parts: list[str]) -> None:
+        if len(found) >= limit:
+            return
+        if start == len(compact):
+            if len(parts) >= 2:
+                found.append(parts)
+            return
+        for end in range(start + 2, len(compact) + 1):
+            if match_label(kind, compact[start:end]):
+                cut(end, parts + [compact[start:end]])
+
+    cut(0, [])
+    return found
 
 
 @dataclass

@@ -152,6 +152,10 @@ T4_HEADERS = {
         [("行政复议", 1, 5)] + [(s, 1, 5) for s in T4_SUITS],
         [(r, 1, 1) for _ in range(3) for r in T4_RESULTS],
     ],
+    "one row": [
+        [(f"行政复议\n{r}", 1, 1) for r in T4_RESULTS]
+        + [(f"行政诉讼\n{s}\n{r}", 1, 1) for s in T4_SUITS for r in T4_RESULTS],
+    ],
     "two rows, results split over lines": [
         [("行政复议", 1, 5)] + [(s, 1, 5) for s in T4_SUITS],
         [("结果\n维持", 1, 1), ("结果\n纠正", 1, 1), ("其他\n结果", 1, 1), ("尚未\n审结", 1, 1), ("总计", 1, 1)] * 3,
@@ -261,3 +265,43 @@ def with_short_pages(src: Path, dst: Path, height_in: float = 4.0) -> Path:
         section.top_margin = section.bottom_margin = Inches(0.5)
     doc.save(str(dst))
     return Path(dst)
+
+
+def write_docx_t4_variant(truth, path: Path, variant: str, *, rng) -> Path:
+    """The generated .docx (tests/generate.py) with table 4 rebuilt by python-docx with the
+    header `variant` (T4_HEADERS): merges as Word makes them, the table's own borders kept."""
+    import copy
+
+    import docx
+
+    from tests import generate as g
+
+    g.write_docx(truth, path, rng=rng)
+    doc = docx.Document(str(path))
+    old = doc.tables[-1]
+    header = T4_HEADERS[variant]
+    table = doc.add_table(rows=len(header) + 1, cols=15)
+    table._tbl.remove(table._tbl.tblPr)
+    table._tbl.insert(0, copy.deepcopy(old._tbl.tblPr))
+    taken: set[tuple[int, int]] = set()
+    for r, cells in enumerate(header):
+        col = 0
+        for text, rowspan, colspan in cells:
+            while (r, col) in taken:
+                col += 1
+            first, last = table.cell(r, col), table.cell(r + rowspan - 1, col + colspan - 1)
+            merged = first.merge(last) if (rowspan, colspan) != (1, 1) else first
+            lines = text.split("\n")
+            merged.paragraphs[0].text = lines[0]
+            for line in lines[1:]:
+                merged.paragraphs[0].add_run().add_break()
+                merged.paragraphs[0].add_run(line)
+            taken |= {(r + i, col + j) for i in range(rowspan) for j in range(colspan)}
+            col += colspan
+    for c, fid in enumerate(g.t4_ids()):
+        value = truth.values.get(fid)
+        table.cell(len(header), c).paragraphs[0].text = truth.raw.get(fid, "" if value is None else str(value))
+    old._tbl.addprevious(table._tbl)
+    old._tbl.getparent().remove(old._tbl)
+    doc.save(str(path))
+    return Path(path)

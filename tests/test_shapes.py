@@ -385,3 +385,23 @@ def test_table3_running_over_three_pages_is_read_whole(tmp_path):
         assert len(_table3_pages(pdf)) >= 3, pdf.name             # the shape this test is about
         wrong, missing = _wrong_and_missing(pdf, truth.to_json(pdf.name))
         assert not wrong and not missing, (pdf.name, wrong, missing)
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+@pytest.mark.skipif(producers.soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_table4_header_variants_in_docx_and_libreoffice_pdf(tmp_path):
+    """Table 4 with one, two or three header rows, 行政复议/行政诉讼 merged or repeated, made by
+    python-docx (Word's merges) and printed by LibreOffice: every cell read, none wrong. The
+    one-row header (each cell printing its column's path) was not even found as table 4."""
+    truth = g.random_truth(random.Random(7), "2021")
+    want = truth.to_json("t4.docx")
+    docs = [producers.write_docx_t4_variant(truth, tmp_path / f"v{k}.docx", variant, rng=random.Random(3))
+            for k, variant in enumerate(producers.T4_HEADERS)]
+    pdfs = producers.convert(docs, "pdf", tmp_path / "pdf")
+    for variant, path in [*zip(producers.T4_HEADERS, docs), *zip(producers.T4_HEADERS, pdfs)]:
+        header_rows = len(producers.T4_HEADERS[variant])
+        from ogi import extract
+        assert extract.read(str(path)).tables[-1].n_rows == header_rows + 1, (variant, path.name)
+        wrong, missing = _wrong_and_missing(path, want)
+        assert not wrong and not missing, (variant, path.name, wrong, missing)
