@@ -75,6 +75,8 @@ def normalize(doc: Document) -> Report:
         unmapped=reading.unmapped, warnings=list(doc.warnings) + reading.warnings,
         n_pages=doc.n_pages, n_tables=len(doc.tables), tables_found=reading.tables_found,
     )
+    report.warnings += [f"{t}: no table printing its labels was read; its cells are missing"
+                        for t in ("t2", "t3", "t4") if t not in reading.tables_found]
     report.warnings += [f"unmapped {u['axis']} label '{u['text']}' ({u['table']}, table {u['table_index']}, "
                         f"row {u['row']}, col {u['col']})" for u in reading.unmapped]
     _add_text(report, paragraphs)

@@ -194,9 +194,29 @@ def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
             resplit = match_path(kind, "col", split) if split != printed else None
             if resplit is not None and (match is None or len(resplit.paths) < len(match.paths)):
                 match = resplit
+        if match is not None and len(match.paths) > 1:   # a group label not drawn over all its columns
+            spread = match_path(kind, "col", _with_group_labels_spread(kind, grid, header_rows, c))
+            if spread is not None and len(spread.paths) == 1:
+                match = spread
         if match:
             by_col[c] = (match.paths, match.printed, match.how)
     return _Columns(n_cols, by_col)
+
+
+def _with_group_labels_spread(kind: str, grid, header_rows: int, c: int) -> list[str]:
+    """The column's header texts, an empty header cell taking the column label printed nearest
+    to its left in the same row: a group cell whose borders were not drawn over all its columns
+    (only row rules) is cut where its text ends, its other columns left under empty cells."""
+    out = []
+    for r in range(header_rows):
+        cell = grid[r][c]
+        if cell is None or not cell.text.strip():
+            left = next((grid[r][k] for k in range(c - 1, -1, -1) if grid[r][k] is not None
+                         and grid[r][k].text.strip()), None)
+            cell = left if left is not None and match_label(kind, left.text) else cell
+        if cell is not None and cell.text.strip() and cell.text not in out:
+            out.append(cell.text)
+    return out
 
 
 def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Reading,

@@ -69,3 +69,29 @@ def test_row_label_cut_into_cells_by_a_border_is_read_joined():
     assert [reading.values[f"t3.carried_forward.{c}"].value for c in
             ("natural", "commercial", "research", "nonprofit", "legal", "other_org", "total")] == list(range(7))
     assert not reading.unmapped
+
+
+def _rule(y, *cuts):
+    return [_edge(a, y, b, y, "h") for a, b in zip(cuts, cuts[1:])]
+
+
+def _char(text, x0, x1, y):
+    return {"text": text, "x0": x0, "x1": x1, "top": y, "bottom": y, "cx": (x0 + x1) / 2, "cy": y - 4}
+
+
+def test_column_borders_from_where_row_rules_break():
+    """Rules drawn per cell (a stylesheet's top and bottom borders): a border runs down a band
+    where both its rules break; a title row whose top rule does not break stays one cell."""
+    from ogi.extract.pdf.unruled import borders_from_rule_breaks
+    edges = _rule(0, 0, 100) + _rule(20, 0, 50, 100) + _rule(40, 0, 50, 100) + _rule(60, 0, 50, 100)
+    chars = [_char("标", 10, 20, 15), _char("甲", 10, 20, 35), _char("1", 60, 66, 35)]
+    got = sorted((round(e["x0"]), round(e["top"]), round(e["bottom"])) for e in borders_from_rule_breaks(edges, chars))
+    assert got == [(0, 20, 40), (0, 40, 60), (50, 20, 40), (50, 40, 60), (100, 20, 40), (100, 40, 60)]
+
+
+def test_no_column_border_through_a_word():
+    from ogi.extract.pdf.unruled import borders_from_rule_breaks
+    edges = _rule(0, 0, 50, 100) + _rule(20, 0, 50, 100) + _rule(40, 0, 50, 100)
+    chars = [_char("法", 40, 50, 15), _char("人", 50, 60, 15), _char("1", 60, 66, 35)]
+    got = {(round(e["x0"]), round(e["top"])) for e in borders_from_rule_breaks(edges, chars)}
+    assert (50, 0) not in got and (50, 20) in got
