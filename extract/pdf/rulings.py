@@ -141,7 +141,7 @@ def _cell_groups(edges: list[dict]) -> list[list[BBox]]:
     cell, with the border it implies (extract/pdf/junctions.py)."""
     edges = _merged(edges)
     groups = _groups_of(edges)
-    merged = [box for g in groups if _has_merged_cells(g) for box in g]
+    merged = [box for g in groups for box in _merged_cells(g)]
     implied = implied_borders(merged, edges) if merged else []
     return _groups_of(_merged(edges + implied)) if implied else groups
 
@@ -158,11 +158,13 @@ def _groups_of(edges: list[dict]) -> list[list[BBox]]:
     return cells_to_tables(intersections_to_cells(points))
 
 
-def _has_merged_cells(boxes: list[BBox]) -> bool:
-    """Fewer cells than slots of the table's ruling grid: some cell spans several."""
+def _merged_cells(boxes: list[BBox]) -> list[BBox]:
+    """The cells spanning several slots of the table's ruling grid (none when every slot is a cell)."""
     xs = cluster_means([b[0] for b in boxes] + [b[2] for b in boxes], S.snap)
     ys = cluster_means([b[1] for b in boxes] + [b[3] for b in boxes], S.snap)
-    return len(boxes) < (len(xs) - 1) * (len(ys) - 1)
+    if len(boxes) >= (len(xs) - 1) * (len(ys) - 1):
+        return []
+    return [b for b in boxes if _index(xs, b[2]) - _index(xs, b[0]) > 1 or _index(ys, b[3]) - _index(ys, b[1]) > 1]
 
 
 def _cell_groups_closed(edges: list[dict]) -> list[list[BBox]]:
