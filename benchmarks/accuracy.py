@@ -41,7 +41,10 @@ KNOWN_GAPS = {
     "odt (sliver)": "LibreOffice's .odt of a table with a sliver column drops table 4's last column from its last "
                     "header row and value row and spans the group labels one column off: the columns are read by "
                     "the last header row's order and the lost 总计 inferred from its group's sum, except when that "
-                    "sum is 0 (the cell may have been blank): then left missing",
+                    "sum is 0 (the cell may have been blank): then left missing. Or it keeps the header whole and "
+                    "gives the value row one empty cell too many: the table's sums move the values back when only "
+                    "one empty cell can be the extra one; a row whose sums hold for several (blanks and 0s) is left "
+                    "missing from the first of them",
     "pingtan-2019-crawler": "flattened text: table 2 has no sums, and rows glued with nothing between cells "
                             "('898989' for three columns) have more than one reading: left missing, with a warning",
     "flattened text (one_line": "table 2 rows glued with nothing between cells can have more than one reading "

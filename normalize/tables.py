@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MIN_LABEL_HITS = 3        # distinct template labels a grid must print to count as a table
 MIN_VALUE_CELLS = 3       # value-like cells that make a row a data row
+HEADER_ROWS = 3           # a table's header is in its first rows (one to three)
 # extract's Cell.origin → how the value was come by
 CELL_ORIGIN = {"text": Origin.PRINTED, "ocr": Origin.OCR, "inferred": Origin.INFERRED}
 
@@ -70,17 +71,26 @@ def read_tables(tables: list[Table]) -> Reading:
 
 def classify(table: Table) -> str | None:
     """t2, t3 or t4 by the distinct template labels the grid prints, or None."""
+    for stacked in (False, True):
+        kind, best = max(_label_hits(table, stacked).items(), key=lambda kv: len(kv[1]))
+        if len(best) >= MIN_LABEL_HITS:
+            return kind
+    return None
+
+
+def _label_hits(table: Table, stacked: bool) -> dict[str, set[str]]:
+    """Each table's template labels the grid prints; `stacked`: also the labels of a cell printing
+    several one above the other (a one-row header printing each column's path)."""
     hits: dict[str, set[str]] = {"t2": set(), "t3": set(), "t4": set()}
     for cell in table.cells:
         if parse_value(cell.text).kind != "text":
             continue
         for kind in hits:
             found = match_label(kind, cell.text)
-            if not found and "\n" in cell.text:      # a one-row header cell printing a column's path
+            if stacked and not found and cell.row < HEADER_ROWS and "\n" in cell.text:
                 found = frozenset().union(*(match_label(kind, part) for part in _stacked_labels(kind, cell.text)))
             hits[kind].update(found)
-    kind, best = max(hits.items(), key=lambda kv: len(kv[1]))
-    return kind if len(best) >= MIN_LABEL_HITS else None
+    return hits
 
 
 def _group_by_kind(tables: list[Table]) -> dict[str, list[Table]]:
