@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from ogi.extract.model import BBox
 
+from .edges import _edge
 from .settings import SETTINGS as S
 
 
 def implied_borders(cells: list[BBox], edges: list[dict]) -> list[dict]:
     """Edges (pdfplumber dicts) for the borders implied by rules ending inside `cells`."""
-    from .rulings import _edge
-
     tol = S.junction_tolerance
     horizontal = [e for e in edges if e["orientation"] == "h"]
     vertical = [e for e in edges if e["orientation"] == "v"]

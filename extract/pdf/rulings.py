@@ -15,6 +15,7 @@ from pdfplumber.utils import filter_edges
 from ogi.extract.geometry import cluster_means
 from ogi.extract.model import BBox
 
+from .edges import _edge
 from .junctions import implied_borders
 from .settings import SETTINGS as S
 
@@ -124,12 +125,6 @@ def _is_rectangle(points: list[tuple[float, float]]) -> bool:
         return False
     sides = zip(corners, corners[1:] + corners[:1])
     return all(abs(ax - bx) < S.straight or abs(ay - by) < S.straight for (ax, ay), (bx, by) in sides)
-
-
-def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
-    """An edge as pdfplumber's table functions expect it."""
-    return {"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
-            "width": x1 - x0, "height": bottom - top, "orientation": orientation}
 
 
 LINES = TableSettings.resolve({})        # pdfplumber's defaults for the lines strategy

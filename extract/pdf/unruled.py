@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from ogi.extract.geometry import cluster_means
 
+from .edges import _edge
 from .settings import SETTINGS as S
 
 
 def borders_from_rule_breaks(edges: list[dict], chars: list[dict]) -> list[dict]:
     """Vertical edges (pdfplumber dicts) implied by the breaks of the horizontal rules; `chars`
     as extract/pdf/cells.py gives them (advance box x0..x1, glyph centre cy)."""
-    from .rulings import _edge
-
     rules = _rules(edges)
     if len(rules) < 3:
         return []
