@@ -16,7 +16,7 @@ from .metadata import Metadata, metadata
 from .narrative import statements
 from .sections import split_sections
 from .tables import Reading, _template, read_tables
-from .value import Value
+from .value import Kind, Origin, Value
 
 
 @dataclass
@@ -51,12 +51,15 @@ class Report:
 
     @property
     def status(self) -> str:
-        """complete: all three tables found and every cell they print read; decided from the counts alone."""
+        """complete: all three tables found and every cell they print read; decided from the counts alone.
+        blank: the same, but no cell holds anything (an unfilled form: the template published as it is)."""
         if not self.values:
             return "no tables"
         per_table = self.coverage_by_table
         if len(self.tables_found) < 3 or any(c.missing for c in per_table.values()):
             return "partial"
+        if all(v.kind == Kind.BLANK for v in self.values.values() if v.origin is not Origin.DERIVED):
+            return "blank"
         return "complete"
 
 
@@ -72,6 +75,8 @@ def normalize(doc: Document) -> Report:
         unmapped=reading.unmapped, warnings=list(doc.warnings) + reading.warnings,
         n_pages=doc.n_pages, n_tables=len(doc.tables), tables_found=reading.tables_found,
     )
+    report.warnings += [f"{t}: no table printing its labels was read; its cells are missing"
+                        for t in ("t2", "t3", "t4") if t not in reading.tables_found]
     report.warnings += [f"unmapped {u['axis']} label '{u['text']}' ({u['table']}, table {u['table_index']}, "
                         f"row {u['row']}, col {u['col']})" for u in reading.unmapped]
     _add_text(report, paragraphs)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MIN_LABEL_HITS = 3        # distinct template labels a grid must print to count as a table
 MIN_VALUE_CELLS = 3       # value-like cells that make a row a data row
+HEADER_ROWS = 3           # a table's header is in its first rows (one to three)
 # extract's Cell.origin → how the value was come by
 CELL_ORIGIN = {"text": Origin.PRINTED, "ocr": Origin.OCR, "inferred": Origin.INFERRED}
 
@@ -70,14 +71,26 @@ def read_tables(tables: list[Table]) -> Reading:
 
 def classify(table: Table) -> str | None:
     """t2, t3 or t4 by the distinct template labels the grid prints, or None."""
+    for stacked in (False, True):
+        kind, best = max(_label_hits(table, stacked).items(), key=lambda kv: len(kv[1]))
+        if len(best) >= MIN_LABEL_HITS:
+            return kind
+    return None
+
+
+def _label_hits(table: Table, stacked: bool) -> dict[str, set[str]]:
+    """Each table's template labels the grid prints; `stacked`: also the labels of a cell printing
+    several one above the other (a one-row header printing each column's path)."""
     hits: dict[str, set[str]] = {"t2": set(), "t3": set(), "t4": set()}
     for cell in table.cells:
         if parse_value(cell.text).kind != "text":
             continue
         for kind in hits:
-            hits[kind].update(match_label(kind, cell.text))
-    kind, best = max(hits.items(), key=lambda kv: len(kv[1]))
-    return kind if len(best) >= MIN_LABEL_HITS else None
+            found = match_label(kind, cell.text)
+            if stacked and not found and cell.row < HEADER_ROWS and "\n" in cell.text:
+                found = frozenset().union(*(match_label(kind, part) for part in _stacked_labels(kind, cell.text)))
+            hits[kind].update(found)
+    return hits
 
 
 def _group_by_kind(tables: list[Table]) -> dict[str, list[Table]]:
@@ -187,19 +200,41 @@ def _header_columns(kind: str, grid, header_rows: int, n_cols: int) -> _Columns:
         if match is None and len(printed) >= 2:  # a header split over two rows: 商业 / 企业
             match = match_path(kind, "col", printed[:-2] + [printed[-2] + printed[-1]])
         if match is None or len(match.paths) > 1:   # two header rows in one cell: 行政复议 + 结果维持
-            split = [part for text in printed for part in _two_labels(kind, text)]
+            split = [part for text in printed for part in _stacked_labels(kind, text)]
             resplit = match_path(kind, "col", split) if split != printed else None
             if resplit is not None and (match is None or len(resplit.paths) < len(match.paths)):
                 match = resplit
+        if match is not None and len(match.paths) > 1:   # a group label not drawn over all its columns
+            spread = match_path(kind, "col", _with_group_labels_spread(kind, grid, header_rows, c))
+            if spread is not None and len(spread.paths) == 1:
+                match = spread
         if match:
             by_col[c] = (match.paths, match.printed, match.how)
     return _Columns(n_cols, by_col)
 
 
-def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Reading) -> _Columns:
+def _with_group_labels_spread(kind: str, grid, header_rows: int, c: int) -> list[str]:
+    """The column's header texts, an empty header cell taking the column label printed nearest
+    to its left in the same row: a group cell whose borders were not drawn over all its columns
+    (only row rules) is cut where its text ends, its other columns left under empty cells."""
+    out = []
+    for r in range(header_rows):
+        cell = grid[r][c]
+        if cell is None or not cell.text.strip():
+            left = next((grid[r][k] for k in range(c - 1, -1, -1) if grid[r][k] is not None
+                         and grid[r][k].text.strip()), None)
+            cell = left if left is not None and match_label(kind, left.text) else cell
+        if cell is not None and cell.text.strip() and cell.text not in out:
+            out.append(cell.text)
+    return out
+
+
+def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Reading,
+                       last_header_row: list[Cell | None]) -> _Columns:
     """The header's columns, less those that break the template's column order. A header
     whose group labels span the wrong result columns (a converter moved a boundary) names
-    columns out of order; such columns are left unread, with a warning, never read shifted."""
+    columns out of order; unless its last row alone names every column in the template's
+    order, such columns are left unread, with a warning, never read shifted."""
     position = _column_positions(kind)
     placed = [(c, position[m[0][0]]) for c, m in sorted(columns.by_col.items())
               if len(m[0]) == 1 and m[0][0] in position]
@@ -207,9 +242,32 @@ def _in_template_order(kind: str, columns: _Columns, table: Table, reading: Read
           {d for i, (c, p) in enumerate(placed) for d, q in placed[i + 1:] if q <= p}
     if not bad:
         return columns
+    by_order = _by_label_order(kind, last_header_row)
+    if by_order is not None:
+        lost = len(position) - len(by_order)
+        reading.warnings.append(f"{kind}: table {table.index}'s group labels span the wrong columns; its columns "
+                                "are read by the order of the labels in the header's last row"
+                                + (", the last column's label not printed" if lost else ""))
+        return _Columns(columns.n_cols, by_order)
     reading.warnings.append(f"{kind}: table {table.index} names its columns out of the template's order "
                             f"(columns {sorted(bad)}); their values are left missing")
     return _Columns(columns.n_cols, {c: m for c, m in columns.by_col.items() if c not in bad})
+
+
+def _by_label_order(kind: str, row: list[Cell | None]) -> dict[int, tuple] | None:
+    """Value columns named by the header's last row alone, when its labels, left to right, are
+    the template's columns in order (all, or all but the last: a converter that dropped a
+    column from the header row but kept the group labels over it). A label naming no column
+    (an empty sliver cell) is passed over; any other mismatch: None."""
+    order = list(_column_positions(kind))
+    out: dict[int, tuple] = {}
+    for c, cell in enumerate(row):
+        if cell is None or cell.col != c or not cell.text.strip():
+            continue
+        if len(out) == len(order) or order[len(out)] not in match_label(kind, cell.text):
+            return None
+        out[c] = ((order[len(out)],), cell.text, "exact")
+    return out if len(out) >= len(order) - 1 else None
 
 
 @lru_cache(maxsize=None)
@@ -223,16 +281,36 @@ def _column_positions(kind: str) -> dict[str, int]:
     return out
 
 
-def _two_labels(kind: str, text: str) -> list[str]:
-    """A header cell holding two of the template's labels one above the other (a page break
-    inside the header band glued a header row's cell onto the one above): the two labels,
-    when exactly one way of cutting the text gives two; else the text as it is."""
+@lru_cache(maxsize=65536)  # reports repeat the same header texts
+def _stacked_labels(kind: str, text: str) -> tuple[str, ...]:
+    """A header cell holding several of the template's labels one above the other (a page break
+    inside the header band glued a header row's cell onto the one above; a one-row header
+    printing each column's whole path, 行政诉讼 / 复议后起诉 / 结果维持): the labels, when
+    exactly one way of cutting the text gives only labels; else the text as it is."""
     if match_label(kind, text):
-        return [text]
-    compact = "".join(text.split())
-    cuts = [(compact[:i], compact[i:]) for i in range(2, len(compact) - 1)
-            if match_label(kind, compact[:i]) and match_label(kind, compact[i:])]
-    return list(cuts[0]) if len(cuts) == 1 else [text]
+        return (text,)
+    cuts = _label_cuts(kind, "".join(text.split()))
+    return tuple(cuts[0]) if len(cuts) == 1 else (text,)
+
+
+def _label_cuts(kind: str, compact: str, limit: int = 2) -> list[list[str]]:
+    """Up to `limit` ways of cutting `compact` into two or more labels of the table (each at least
+    two characters), to tell one way from several."""
+    found: list[list[str]] = []
+
+    def cut(start: int, parts: list[str]) -> None:
+        if len(found) >= limit:
+            return
+        if start == len(compact):
+            if len(parts) >= 2:
+                found.append(parts)
+            return
+        for end in range(start + 2, len(compact) + 1):
+            if match_label(kind, compact[start:end]):
+                cut(end, parts + [compact[start:end]])
+
+    cut(0, [])
+    return found
 
 
 @dataclass
@@ -277,7 +355,8 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
         if start is None:
             continue
         if start > 0:
-            columns = _in_template_order(kind, _header_columns(kind, grid, start, table.n_cols), table, reading)
+            columns = _in_template_order(kind, _header_columns(kind, grid, start, table.n_cols), table, reading,
+                                         grid[start - 1])
         if columns is None or not columns.by_col:
             reading.warnings.append(f"{kind}: table {table.index} has no recognisable column headers")
             continue
@@ -285,14 +364,23 @@ def _read_header_tables(kind: str, parts: list[Table], reading: Reading) -> list
         if not by_col:  # a continuation narrower than the header's first value column: nothing places
             reading.warnings.append(f"{kind}: table {table.index} has none of the header's value columns")
             continue
+        value_row = _template_value_row(kind, table, start)
         for r in range(start, table.n_rows):
-            short = _read_row(kind, table, grid, r, by_col, reading)
+            short = _read_row(kind, table, grid, r, by_col, reading, keep_empty=r == value_row)
             if short:
                 uncertain.append(short)
     return uncertain
 
 
-def _read_row(kind, table, grid, r, by_col, reading):
+def _template_value_row(kind: str, table: Table, start: int) -> int | None:
+    """Table 4 prints exactly one value row under its header. When no row of the table holds
+    anything, that row is an unfilled form's: its cells are read as blanks, not skipped as a spacer."""
+    if kind != "t4" or any(c.text.strip() for c in table.cells if c.row >= start):
+        return None
+    return start
+
+
+def _read_row(kind, table, grid, r, by_col, reading, keep_empty: bool = False):
     value_cols = sorted(by_col)
     first_value_col = value_cols[0]
     label_cells = _distinct(grid[r][c] for c in range(first_value_col))
@@ -300,13 +388,14 @@ def _read_row(kind, table, grid, r, by_col, reading):
     row_label = " / ".join(c.text for c in label_cells if c.text.strip())
     slots = [grid[r][c] for c in value_cols]
     value_cells = _distinct(slots)
-    if not any(parse_value(c.text).kind in ("number", "text", "dash") for c in value_cells) and not row_label:
+    if not any(parse_value(c.text).kind in ("number", "text", "dash") for c in value_cells) and not row_label \
+            and not keep_empty:
         return None  # an empty spacer row
     if kind == "t4":
         rows = ("",)
         how = "exact"
     else:
-        match = match_path(kind, "row", [c.text for c in label_cells])
+        match = match_path(kind, "row", [c.text for c in label_cells]) or _label_cut_by_borders(kind, label_cells)
         if match is None:
             if any(parse_value(c.text).kind == "number" for c in value_cells) or row_label:
                 reading.unmapped_label(kind, table, r, None, "row", row_label)
@@ -337,6 +426,16 @@ def _read_row(kind, table, grid, r, by_col, reading):
     return None
 
 
+def _label_cut_by_borders(kind: str, label_cells: list[Cell]):
+    """One label printed across several cells (a border drawn through it where a page left its
+    cell's sides undrawn: 四、结转 | 下年度继 | 续办理): the cells' text joined, when that is
+    exactly one of the template's labels."""
+    if len(label_cells) < 2:
+        return None
+    match = match_path(kind, "row", ["".join("".join(c.text.split()) for c in label_cells)])
+    return match if match is not None and match.how == "exact" else None
+
+
 def _read_t3(parts: list[Table], reading: Reading) -> None:
     uncertain = _read_header_tables("t3", parts, reading)
     if uncertain:
@@ -348,6 +447,42 @@ def _read_t4(parts: list[Table], reading: Reading) -> None:
         reading.warnings.append(f"t4: row {pending.row} of table {pending.table.index} has cells that "
                                 f"cannot be placed; left missing")
     _undo_sliver_shift(reading)
+    _infer_lost_last(reading)
+
+
+def _infer_lost_last(reading: Reading) -> None:
+    """Table 4 read but for its last column, whose cell a converter dropped (its label not
+    printed either): the value follows from that column's group sum when every other sum of
+    the table holds as printed. A sum of 0 is left missing: the cell may have been blank."""
+    t4 = list(_column_fields("t4"))
+    lost = [f for f in t4 if f not in reading.values]
+    if lost != t4[-1:] or not any(f.startswith("t4.") for f in reading.values):
+        return
+    counted = EMPTY_KINDS | {Kind.NUMBER}
+    known = {f: (v.value or 0.0) for f, v in reading.values.items() if f in t4 and v.kind in counted}
+    if len(known) != len(t4) - 1:
+        return
+    sums = [e for e in equations(None) if all(t.startswith("t4.") for t in e.terms)]
+    closing = [e for e in sums if lost[0] in e.terms]
+    rest = [e for e in sums if e not in closing]
+    if len(closing) != 1 or any(abs(sum(known[f] for f in e.lhs) - sum(known[f] for f in e.rhs)) > 1e-9 for e in rest):
+        return
+    eq = closing[0]
+    side, other = (eq.lhs, eq.rhs) if lost[0] in eq.lhs else (eq.rhs, eq.lhs)
+    value = sum(known[f] for f in other) - sum(known[f] for f in side if f != lost[0])
+    if value <= 0:
+        return
+    last = max((v for f, v in reading.values.items() if f in t4), key=lambda v: (v.table, v.row, v.col or 0))
+    reading.values[lost[0]] = Value(lost[0], value, "", Kind.NUMBER, Origin.INFERRED, last.table, last.row, None,
+                                    last.page, row_label=last.row_label, label_match="inferred")
+    reading.warnings.append(f"t4: {lost[0]} not printed (its column lost in conversion); inferred from the "
+                            "table's sums, which hold for every other group")
+
+
+@lru_cache(maxsize=None)
+def _column_fields(kind: str) -> tuple[str, ...]:
+    """The table's fields in the template's column order (data/fields.csv)."""
+    return tuple(f.id for f in fields().values() if f.table == kind)
 
 
 def _undo_sliver_shift(reading: Reading) -> None:

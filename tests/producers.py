@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}   # inches, as Page.printToPDF takes them
+# inches, as Page.printToPDF takes them; "strip": A4-wide but 4 in tall, so a table runs over several pages
+PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0), "strip": (8.27, 4.0)}
 
 
 def soffice() -> str | None:
@@ -151,6 +152,10 @@ T4_HEADERS = {
         [("行政复议", 1, 5)] + [(s, 1, 5) for s in T4_SUITS],
         [(r, 1, 1) for _ in range(3) for r in T4_RESULTS],
     ],
+    "one row": [
+        [(f"行政复议\n{r}", 1, 1) for r in T4_RESULTS]
+        + [(f"行政诉讼\n{s}\n{r}", 1, 1) for s in T4_SUITS for r in T4_RESULTS],
+    ],
     "two rows, results split over lines": [
         [("行政复议", 1, 5)] + [(s, 1, 5) for s in T4_SUITS],
         [("结果\n维持", 1, 1), ("结果\n纠正", 1, 1), ("其他\n结果", 1, 1), ("尚未\n审结", 1, 1), ("总计", 1, 1)] * 3,
@@ -222,5 +227,81 @@ def write_docx_t4_sliver(truth, path: Path, variant: str = "own", *, rng) -> Pat
     doc.add_paragraph(headings[3])
     g.add_table(doc, t4)
     doc.add_paragraph(headings[4])
+    doc.save(str(path))
+    return Path(path)
+
+
+# ---------------------------------------------------------------- tables drawn without their inner rules
+
+RULES_CSS = {
+    "frame": "table.data{border:1px solid #000;border-collapse:collapse}table.data td{border:none;padding:2px 4px}",
+    "horizontal": "table.data{border-collapse:collapse}"
+                  "table.data td{border:none;border-top:1px solid #000;border-bottom:1px solid #000;padding:2px 4px}",
+}
+
+
+def write_html_rules(truth, path: Path, rules: str, *, rng) -> Path:
+    """The report's web page with its tables drawn by CSS with only an outer frame (`frame`) or
+    only horizontal rules between rows (`horizontal`), as many CMS stylesheets draw them."""
+    from tests import render_html
+
+    render_html.write_html(truth, path, rng=rng, frame=False, sliver=False)
+    page = Path(path).read_text(encoding="utf-8")
+    page = page.replace("<style>td{border:1px solid}</style>", f"<style>{RULES_CSS[rules]}</style>")
+    page = page.replace('<table border="1" cellspacing="0">', '<table class="data" cellspacing="0">')
+    Path(path).write_text(page, encoding="utf-8")
+    return Path(path)
+
+
+def with_short_pages(src: Path, dst: Path, height_in: float = 4.0) -> Path:
+    """The .docx with every section's page `height_in` inches tall (margins 0.5 in), so that
+    LibreOffice's PDF runs a long table over several pages."""
+    import docx
+    from docx.shared import Inches
+
+    doc = docx.Document(str(src))
+    for section in doc.sections:
+        section.page_height = Inches(height_in)
+        section.top_margin = section.bottom_margin = Inches(0.5)
+    doc.save(str(dst))
+    return Path(dst)
+
+
+def write_docx_t4_variant(truth, path: Path, variant: str, *, rng) -> Path:
+    """The generated .docx (tests/generate.py) with table 4 rebuilt by python-docx with the
+    header `variant` (T4_HEADERS): merges as Word makes them, the table's own borders kept."""
+    import copy
+
+    import docx
+
+    from tests import generate as g
+
+    g.write_docx(truth, path, rng=rng)
+    doc = docx.Document(str(path))
+    old = doc.tables[-1]
+    header = T4_HEADERS[variant]
+    table = doc.add_table(rows=len(header) + 1, cols=15)
+    table._tbl.remove(table._tbl.tblPr)
+    table._tbl.insert(0, copy.deepcopy(old._tbl.tblPr))
+    taken: set[tuple[int, int]] = set()
+    for r, cells in enumerate(header):
+        col = 0
+        for text, rowspan, colspan in cells:
+            while (r, col) in taken:
+                col += 1
+            first, last = table.cell(r, col), table.cell(r + rowspan - 1, col + colspan - 1)
+            merged = first.merge(last) if (rowspan, colspan) != (1, 1) else first
+            lines = text.split("\n")
+            merged.paragraphs[0].text = lines[0]
+            for line in lines[1:]:
+                merged.paragraphs[0].add_run().add_break()
+                merged.paragraphs[0].add_run(line)
+            taken |= {(r + i, col + j) for i in range(rowspan) for j in range(colspan)}
+            col += colspan
+    for c, fid in enumerate(g.t4_ids()):
+        value = truth.values.get(fid)
+        table.cell(len(header), c).paragraphs[0].text = truth.raw.get(fid, "" if value is None else str(value))
+    old._tbl.addprevious(table._tbl)
+    old._tbl.getparent().remove(old._tbl)
     doc.save(str(path))
     return Path(path)

@@ -73,3 +73,32 @@ def _check_catches(tmp_path):
     assert len(incomplete_but_complete(tmp_path)) == 1
     pd.DataFrame({"source": ["x"], "status": ["complete"]}).to_csv(tmp_path / "reports.csv", index=False)
     assert incomplete_but_complete(tmp_path)  # a status without its coverage is not accepted either
+
+
+def test_blank_template_empty_table4_value_row_reads_as_blank_cells():
+    """The official 2021 template published unfilled: table 4's empty value row is the row the
+    form prints, so its 15 cells are blanks (not a spacer row skipped): coverage 1, status blank."""
+    import pytest
+
+    from tests.producers import template_docx
+    if template_docx() is None:
+        pytest.skip("template-2021-blank.docx not in ../shared/corpus")
+    report = read_report(str(template_docx()))
+    t4 = {f: v for f, v in report.values.items() if f.startswith("t4.")}
+    assert len(t4) == 15 and {v.kind for v in t4.values()} == {"blank"}
+    assert report.coverage == 1.0 and report.status == "blank"
+
+
+def test_a_form_with_one_value_is_complete_not_blank(tmp_path):
+    import pytest
+
+    from tests.producers import template_docx
+    if template_docx() is None:
+        pytest.skip("template-2021-blank.docx not in ../shared/corpus")
+    d = docx.Document(str(template_docx()))
+    d.tables[2].rows[3].cells[4].paragraphs[0].text = "0"
+    path = tmp_path / "one-zero.docx"
+    d.save(path)
+    report = read_report(str(path))
+    assert report.values["t4.review.total"].value == 0 and report.values["t4.review.upheld"].kind == "blank"
+    assert report.status == "complete"

@@ -74,6 +74,9 @@ def read_pdf(path: str, data: bytes | None = None, *, anchors: PageAnchors | Non
         doc.warnings.append("no text layer on page(s) " + ", ".join(map(str, doc.pages_needing_ocr))
                             + ": OCR needed")
 
+    if anchors is not None and table_pages and not page_tables:
+        doc.warnings.append("page(s) " + ", ".join(map(str, table_pages)) + " print a table's labels but no ruled "
+                            "grid was found (a table drawn without its rules?): its cells are not read")
     tables = stitch(page_tables, pages)
     doc.blocks = blocks_in_reading_order(pages, page_tables, tables)
     return doc

@@ -15,6 +15,8 @@ from pdfplumber.utils import filter_edges
 from ogi.extract.geometry import cluster_means
 from ogi.extract.model import BBox
 
+from .edges import _edge
+from .junctions import implied_borders
 from .settings import SETTINGS as S
 
 
@@ -125,24 +127,39 @@ def _is_rectangle(points: list[tuple[float, float]]) -> bool:
     return all(abs(ax - bx) < S.straight or abs(ay - by) < S.straight for (ax, ay), (bx, by) in sides)
 
 
-def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
-    """An edge as pdfplumber's table functions expect it."""
-    return {"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
-            "width": x1 - x0, "height": bottom - top, "orientation": orientation}
-
-
 LINES = TableSettings.resolve({})        # pdfplumber's defaults for the lines strategy
 
 
 def _cell_groups(edges: list[dict]) -> list[list[BBox]]:
     """Cell rectangles of each table, exactly as pdfplumber's TableFinder computes them from
-    a page's edges with the default lines settings."""
+    a page's edges with the default lines settings; then, where a rule stops inside a merged
+    cell, with the border it implies (extract/pdf/junctions.py)."""
+    edges = _merged(edges)
+    groups = _groups_of(edges)
+    merged = [box for g in groups for box in _merged_cells(g)]
+    implied = implied_borders(merged, edges) if merged else []
+    return _groups_of(_merged(edges + implied)) if implied else groups
+
+
+def _merged(edges: list[dict]) -> list[dict]:
     edges = filter_edges(edges, min_length=LINES.edge_min_length_prefilter)
     edges = merge_edges(edges, snap_x_tolerance=LINES.snap_x_tolerance, snap_y_tolerance=LINES.snap_y_tolerance,
                         join_x_tolerance=LINES.join_x_tolerance, join_y_tolerance=LINES.join_y_tolerance)
-    edges = filter_edges(edges, min_length=LINES.edge_min_length)
+    return filter_edges(edges, min_length=LINES.edge_min_length)
+
+
+def _groups_of(edges: list[dict]) -> list[list[BBox]]:
     points = edges_to_intersections(edges, LINES.intersection_x_tolerance, LINES.intersection_y_tolerance)
     return cells_to_tables(intersections_to_cells(points))
+
+
+def _merged_cells(boxes: list[BBox]) -> list[BBox]:
+    """The cells spanning several slots of the table's ruling grid (none when every slot is a cell)."""
+    xs = cluster_means([b[0] for b in boxes] + [b[2] for b in boxes], S.snap)
+    ys = cluster_means([b[1] for b in boxes] + [b[3] for b in boxes], S.snap)
+    if len(boxes) >= (len(xs) - 1) * (len(ys) - 1):
+        return []
+    return [b for b in boxes if _index(xs, b[2]) - _index(xs, b[0]) > 1 or _index(ys, b[3]) - _index(ys, b[1]) > 1]
 
 
 def _cell_groups_closed(edges: list[dict]) -> list[list[BBox]]:

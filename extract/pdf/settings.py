@@ -30,6 +30,8 @@ class PdfSettings:
     white: int = 242                 # 0-255: every RGB channel at least this is white (0.95)
     ruling_overlap: float = 0.5      # points: a glyph must reach this far past a ruling to cross it
     frame_tolerance: float = 2.0     # points: rulings this near a table's box belong to its frame
+    junction_tolerance: float = 3.0  # points: a rule ending this far inside a cell stops there (pdfplumber's snap)
+    word_gap: float = 2.0            # points: characters of a line closer than this are one word (no border between)
     frame_moved: float = 1.0         # points: a frame implied by the rulings differs from the box found
     straight: float = 0.1            # points: a path segment this close to level is horizontal (vertical)
     loose_box_factor: float = 2.0    # a loose character box this many times the usual height is broken

@@ -11,6 +11,7 @@ from .fallback import _tables_on_pages
 from .pages import PageText, _display_transform
 from .rulings import _cell_groups_closed, _ruling_edges
 from .stitch import _nothing_below
+from .unruled import borders_from_rule_breaks
 
 log = logging.getLogger("ogi.extract.pdf")
 FALLBACK = "pdfplumber fallback"   # logged (INFO) with the file and pages; benchmarks count it
@@ -53,6 +54,8 @@ def _tables_from_page_objects(pdf: pdfium.PdfDocument, page: PageText) -> tuple[
         to_display = _display_transform(pdf_page, page.rotation)
         edges = _ruling_edges(pdf_page, to_display)
         groups = _cell_groups_closed(edges) if edges else []
+        if not groups and edges:        # rules between rows only: columns from where the rules break
+            groups = _groups_between_row_rules(pdf_page, to_display, edges, page)
         if not groups:
             return [], len(edges)
         textpage = pdf_page.get_textpage()
@@ -65,3 +68,15 @@ def _tables_from_page_objects(pdf: pdfium.PdfDocument, page: PageText) -> tuple[
         pdf_page.close()
     found = (_page_table(_cells_with_text(boxes, chars), page.number, page.height) for boxes in groups)
     return [table for table in found if table is not None], len(edges)
+
+
+def _groups_between_row_rules(pdf_page, to_display, edges: list[dict], page: PageText) -> list:
+    """Cell groups of a table ruled between rows only (extract/pdf/unruled.py), or []."""
+    textpage = pdf_page.get_textpage()
+    try:
+        rules = sorted({e["top"] for e in edges if e["orientation"] == "h"})
+        chars = _page_chars(textpage, to_display, rules, page.invisible_text)
+    finally:
+        textpage.close()
+    borders = borders_from_rule_breaks(edges, chars)
+    return _cell_groups_closed(edges + borders) if borders else []
