@@ -9,16 +9,21 @@ formula; numbers as "%.16G", the digits openpyxl's "%.16g" wrote, so every cell 
 """
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import _preserve_whitespace, _utf16_len, _utf16_truncate
 
 from .sheetsafe import xlsx_text
 
+STRING_MAX = 32767      # characters (UTF-16 units) in one cell
 # text is never read as a formula, a number or a link
 _OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
             "strings_to_urls": False}
@@ -46,7 +51,7 @@ class Book:
 
     def __init__(self, path):
         self.workbook = xlsxwriter.Workbook(str(path), _OPTIONS)
-        self.formats: dict[Style, object] = {}
+        self.formats: dict[Style, str] = {}
 
     def __enter__(self) -> "Book":
         return self
@@ -60,19 +65,25 @@ class Book:
     def sheet(self, title: str) -> "Sheet":
         return Sheet(self, self.workbook.add_worksheet(title))
 
-    def format(self, style: Style | None):
+    def xf(self, style: Style | None) -> str:
+        """The ' s="N"' attribute of a cell in `style` ('' for none)."""
         if style is None:
-            return None
+            return ""
         if style not in self.formats:
             props = {"bold": style.bold, "text_wrap": style.wrap}
             if style.fill:
                 props.update(pattern=1, fg_color=f"#{style.fill}")
-            self.formats[style] = self.workbook.add_format(props)
+            self.formats[style] = f' s="{self.workbook.add_format(props)._get_xf_index()}"'
         return self.formats[style]
 
 
 class Sheet:
-    """One worksheet, appended to row by row like openpyxl's write-only sheets."""
+    """One worksheet, appended to row by row like openpyxl's write-only sheets.
+
+    A row's XML goes straight to the sheet's row file, as XlsxWriter's constant_memory mode
+    writes it (the same elements, escapes and limits) but without its per-cell bookkeeping,
+    most of the time a large workbook took.
+    """
 
     def __init__(self, book: Book, worksheet):
         self.book, self.ws, self.row = book, worksheet, 0
@@ -90,33 +101,50 @@ class Sheet:
 
     def append(self, values: Iterable, style: Style | None = None) -> None:
         """One row; `style` for every plain value in it (a Cell keeps its own)."""
-        fmt = self.book.format(style)
+        ws, row, ref = self.ws, self.row, self.row + 1
+        xf = self.book.xf(style)
+        cells, cols = [], []
         for col, value in enumerate(values):
+            cell_xf = xf
             if isinstance(value, Cell):
-                self._write(col, value.value, self.book.format(value.style))
                 if value.comment is not None:
-                    self.ws.write_comment(self.row, col, xlsx_text(value.comment), {"author": value.author})
-            else:
-                self._write(col, value, fmt)
+                    ws.write_comment(row, col, xlsx_text(value.comment), {"author": value.author})
+                cell_xf = self.book.xf(value.style)
+                value = value.value
+            xml = _cell_xml(ws, f"{_column(col)}{ref}", value, cell_xf)
+            if xml:
+                cells.append(xml)
+                cols.append(col)
+        if cells:
+            ws._check_dimensions(row, cols[0])
+            ws._check_dimensions(row, cols[-1])
+            ws.fh.write(f'<row r="{ref}">{"".join(cells)}</row>')
         self.row += 1
+        ws.previous_row = self.row      # so XlsxWriter itself never writes a row of its own
 
     def append_rows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:
             self.append(row)
 
-    def _write(self, col: int, value, fmt) -> None:
-        ws, row = self.ws, self.row
-        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-            value = ""
-        if isinstance(value, str):
-            text = xlsx_text(value)
-            if text:
-                ws.write_string(row, col, text, fmt)
-            elif fmt is not None:
-                ws.write_blank(row, col, None, fmt)
-        elif isinstance(value, (bool, np.bool_)):
-            ws.write_boolean(row, col, bool(value), fmt)
-        elif isinstance(value, numbers.Number):
-            ws.write_number(row, col, value, fmt)
-        else:
-            ws.write_string(row, col, xlsx_text(str(value)), fmt)
+
+def _cell_xml(ws, ref: str, value, xf: str) -> str:
+    """One <c> element as XlsxWriter's constant_memory mode writes it; '' for no cell."""
+    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        value = ""
+    if isinstance(value, (bool, np.bool_)):
+        return f'<c r="{ref}"{xf} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, numbers.Number):
+        return f'<c r="{ref}"{xf}><v>{value:.16G}</v></c>'
+    text = xlsx_text(value if isinstance(value, str) else str(value))
+    if not text:
+        return f'<c r="{ref}"{xf}/>' if xf else ""
+    if len(text) > STRING_MAX // 2 and _utf16_len(text) > STRING_MAX:
+        text = _utf16_truncate(text, STRING_MAX)      # Excel's limit for one cell
+    text = ws._escape_control_characters(text)
+    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f'<c r="{ref}"{xf} t="inlineStr"><is><t{space}>{ws._escape_data(text)}</t></is></c>'
+
+
+@lru_cache(maxsize=None)
+def _column(col: int) -> str:
+    return xl_col_to_name(col)
