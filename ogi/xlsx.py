@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -129,13 +130,23 @@ class Sheet:
 
 def _cell_xml(ws, ref: str, value, xf: str) -> str:
     """One <c> element as XlsxWriter's constant_memory mode writes it; '' for no cell."""
-    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
-        value = ""
-    if isinstance(value, (bool, np.bool_)):
-        return f'<c r="{ref}"{xf} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, numbers.Number):
-        return f'<c r="{ref}"{xf}><v>{value:.16G}</v></c>'
-    text = xlsx_text(value if isinstance(value, str) else str(value))
+    kind = type(value)
+    if kind is not str:
+        if value is None or value is pd.NA or (kind is float and not math.isfinite(value)):
+            value = ""
+        elif kind is bool or kind is np.bool_:
+            return f'<c r="{ref}"{xf} t="b"><v>{int(value)}</v></c>'
+        elif isinstance(value, numbers.Number):
+            if isinstance(value, float) and not math.isfinite(value):   # numpy floats: no cell either
+                return f'<c r="{ref}"{xf}/>' if xf else ""
+            return f'<c r="{ref}"{xf}><v>{value:.16G}</v></c>'
+        else:
+            value = str(value)
+    if not value:
+        return f'<c r="{ref}"{xf}/>' if xf else ""
+    if _PLAIN.fullmatch(value) and len(value) <= STRING_MAX // 2:
+        return f'<c r="{ref}"{xf} t="inlineStr"><is><t>{value}</t></is></c>'
+    text = xlsx_text(value)
     if not text:
         return f'<c r="{ref}"{xf}/>' if xf else ""
     if len(text) > STRING_MAX // 2 and _utf16_len(text) > STRING_MAX:
@@ -143,6 +154,12 @@ def _cell_xml(ws, ref: str, value, xf: str) -> str:
     text = ws._escape_control_characters(text)
     space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
     return f'<c r="{ref}"{xf} t="inlineStr"><is><t{space}>{ws._escape_data(text)}</t></is></c>'
+
+
+# text that needs nothing done to it: no control character, XML special, _xHHHH_ look-alike,
+# surrogate, non-character or whitespace at either end (most cells: digits, labels)
+_PLAIN = re.compile(r"(?![\s])(?:(?!_x[0-9a-fA-F]{4}_)[^\x00-\x1f&<>\ud800-\udfff\ufffe\uffff])*(?<![\s])",
+                    re.DOTALL)
 
 
 @lru_cache(maxsize=None)
