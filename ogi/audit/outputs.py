@@ -11,6 +11,7 @@ import logging
 import os
 import pickle
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -62,21 +63,26 @@ def reports_meta(reports: pd.DataFrame) -> dict[str, dict]:
 def summary(findings: pd.DataFrame, reports: pd.DataFrame | dict[str, dict]) -> pd.DataFrame:
     """One row per agency (identity key): region, years, counts by severity."""
     meta = reports if isinstance(reports, dict) else reports_meta(reports)
+    by_report: dict[str, tuple] = {}                # report → its first finding's agency and year, severities
+    for rid, agency, year, severity in zip(findings["report_id"].astype(str), findings["agency"], findings["year"],
+                                           findings["severity"]):
+        first = by_report.setdefault(rid, (agency, year, Counter()))
+        first[2][severity] += 1
     rows: dict[str, dict] = {}
-    for rid, group in findings.groupby(findings["report_id"].astype(str), sort=False):
-        m = meta.get(rid) or {"agency": group["agency"].iloc[0]}
+    for rid, (agency, year, severities) in by_report.items():
+        m = meta.get(rid) or {"agency": agency}
         key = agency_key(m)
-        row = rows.setdefault(key, {"agency": group["agency"].iloc[0], "province": m.get("province"),
+        row = rows.setdefault(key, {"agency": agency, "province": m.get("province"),
                                     "city": m.get("city"), "county": m.get("county"), "years": set(),
                                     "reports": set(), **{s: 0 for s in SEVERITIES}})
         row["reports"].add(rid)
-        if pd.notna(group["year"].iloc[0]):
-            year = int(group["year"].iloc[0])
+        if pd.notna(year):
+            year = int(year)
             row["years"].add(year)
             if year >= max(row["years"]):          # agencies are shown under their latest name
-                row["agency"] = group["agency"].iloc[0]
-        for s, n in group["severity"].value_counts().items():
-            row[s] = row.get(s, 0) + int(n)
+                row["agency"] = agency
+        for s, n in severities.items():
+            row[s] = row.get(s, 0) + n
     out = []
     for row in rows.values():
         row["years"] = ",".join(str(y) for y in sorted(row["years"]))
