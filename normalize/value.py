@@ -10,6 +10,7 @@ OCR, forced by the table's arithmetic, or summed from printed parts).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import Enum
 
 from ogi.extract.printed import Kind
@@ -59,8 +60,10 @@ class Value:
     report_id: str = ""                  # set where values of several reports meet (the audit)
 
     def __post_init__(self):
-        self.kind = Kind(self.kind)
-        self.origin = Origin(self.origin)
+        if type(self.kind) is not Kind:       # an Enum call per cell is most of building many
+            self.kind = Kind(self.kind)
+        if type(self.origin) is not Origin:
+            self.origin = Origin(self.origin)
 
     # ------------------------------------------------------------ the values table's `kind` column
 
@@ -73,6 +76,7 @@ class Value:
         return self.kind.value
 
     @staticmethod
+    @lru_cache(maxsize=64)
     def parse_label(label: str | None) -> tuple[Kind, Origin]:
         """(kind, origin) of a `kind` column entry: the inverse of `label`."""
         if label in {o.value for o in Origin}:

@@ -178,6 +178,7 @@ def _build(args) -> int:
 def _build_into(args) -> int:
     from .batch import WorkerStartError
     from .generation import remove_leftovers
+    from .overlap import OverlappedWriter
     from .pipeline import BuildOptions, InputError, exclusive, update_cache
 
     options = BuildOptions(jobs=args.jobs, timeout=args.timeout or None, max_memory_mb=args.max_memory or None,
@@ -185,8 +186,13 @@ def _build_into(args) -> int:
                            scheduler=args.scheduler, send_bytes=args.send_bytes, progress=not args.quiet)
     with exclusive(args.out):
         remove_leftovers(args.out)
+        writer = OverlappedWriter(args.out)   # the dataset files written while reading
         try:
-            sources, stats = update_cache(args.paths, args.out, options)
+            try:
+                sources, stats = update_cache(args.paths, args.out, options, writer=writer)
+            except BaseException:
+                writer.discard()
+                raise
         except (KeyboardInterrupt, Terminated) as exc:
             print(f"{_stopped(exc)} while reading: {args.out} holds its previous complete outputs; the documents "
                   "read so far are kept in its cache: run the same command again to go on", file=sys.stderr)
@@ -195,7 +201,7 @@ def _build_into(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INPUT
         try:
-            counts, errors = _write_outputs(args, sources)
+            counts, errors = _write_outputs(args, sources, writer)
         except (KeyboardInterrupt, Terminated) as exc:
             print(f"{_stopped(exc)} while writing: {args.out} holds its previous complete outputs "
                   "(the documents read are cached): run the same command again", file=sys.stderr)
@@ -214,7 +220,7 @@ def _stop_code(exc: BaseException) -> int:
     return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
 
 
-def _write_outputs(args, sources: list[str]):
+def _write_outputs(args, sources: list[str], writer=None):
     """The dataset files in OUT, rewritten only when something they are made from changed.
 
     Everything is written from the cache or from the staging folder's own files, a piece at a
@@ -228,12 +234,15 @@ def _write_outputs(args, sources: list[str]):
 
     state = outputs_state(sources, args.out, flags=f"partition={args.partition}")
     counts = is_current(args.out, state)
+    overlapped = writer is not None and writer.started      # the dataset files begun while reading
+    if counts is not None and overlapped:
+        writer.discard()
     if counts is None:
-        folder = staging(args.out)
+        folder = writer.folder if overlapped else staging(args.out)
         seconds = {}                     # each phase after reading, in the manifest (benchmarks/ prints them)
         try:
             with _timed(seconds, "dataset"):
-                counts = write_from_cache(sources, args.out, into=folder)
+                counts = writer.finish() if overlapped else write_from_cache(sources, args.out, into=folder)
             if args.partition or counts["read"] > PARTITION_ABOVE:
                 with _timed(seconds, "partitions"):
                     write_partitioned_from_files(folder)
@@ -251,6 +260,8 @@ def _write_outputs(args, sources: list[str]):
         finally:
             import shutil
 
+            if overlapped:
+                writer.discard()         # interrupted while it still wrote: stopped before the folder goes
             shutil.rmtree(folder, ignore_errors=True)
     else:
         from .review import refresh

@@ -12,8 +12,8 @@ Two ways in, the same files out:
   up front from the column contract (ogi/dataset.py), so a piece whose text
   column happens to be all empty cannot change its type.
 
-dataset.xlsx is written in openpyxl's write-only mode, row by row from
-reports.parquet. Above EXCEL_MAX_REPORTS reports it is not written at all (and
+dataset.xlsx is written by XlsxWriter in constant_memory mode (ogi/xlsx.py), row by
+row from reports.parquet. Above EXCEL_MAX_REPORTS reports it is not written at all (and
 an older one is removed): Excel stops at 1,048,576 rows and a workbook of
 100,000 wide rows is too slow to open to be of use; reports.csv holds the same
 data.
@@ -31,11 +31,13 @@ from ogi.normalize.schema import fields, table_defs
 
 from .dataset import TABLES, Dataset, table_dtypes, typed
 from .files import atomic
-from .sheetsafe import csv_safe, xlsx_cell, xlsx_row
+from .sheetsafe import csv_safe
+from .xlsx import Book, Style
 
 ID_COLUMNS = ["report_id", "agency", "year", "province", "city", "county", "template_t2", "template_t3", "status"]
 EXCEL_MAX_REPORTS = 50_000   # above this, no dataset.xlsx (see the module docstring)
 EXCEL_BATCH_ROWS = 1_000     # reports.parquet rows read at a time for the workbook
+BOLD = Style(bold=True)
 
 
 def write_frame(df: pd.DataFrame, out: Path, name: str) -> None:
@@ -190,24 +192,21 @@ def write_excel_from_parquet(reports_parquet: Path, path: Path) -> None:
 def _write_workbook(path: Path, columns: list[str], n_reports: int,
                     batches: Callable[[list[str]], Iterator[pd.DataFrame]]) -> None:
     """The workbook from `batches(columns)`, which yields the reports table's rows in pieces."""
-    from openpyxl import Workbook
-
     field_defs = fields()
     filled = _filled_columns([f for f in field_defs if f in columns], batches)
-    book = Workbook(write_only=True)  # rows go to disk as they are appended
-    for table in table_defs().values():
-        sheet, prefix = table.sheet, f"{table.id}."
-        ids = [f for f in field_defs if f.startswith(prefix) and f in filled]
-        if not ids and n_reports:
-            continue
-        headers = ID_COLUMNS + [_header(field_defs[f]) for f in ids]
-        _append_sheet(book, sheet, headers, "D2", _rows(batches(ID_COLUMNS + ids)))
-    meta = [c for c in columns if c not in field_defs]
-    _append_sheet(book, "报告 reports", meta, "B2", _rows(batches(meta)))
-    about = ([f.id, f.label_zh, f.unit, f.type, f.template, f.description] for f in field_defs.values())
-    _append_sheet(book, "字段 fields", ["field", "label_zh", "unit", "type", "template", "description"], None,
-                  about)
-    book.save(path)
+    with Book(path) as book:  # rows go to disk as they are written
+        for table in table_defs().values():
+            sheet, prefix = table.sheet, f"{table.id}."
+            ids = [f for f in field_defs if f.startswith(prefix) and f in filled]
+            if not ids and n_reports:
+                continue
+            headers = ID_COLUMNS + [_header(field_defs[f]) for f in ids]
+            _append_sheet(book, sheet, headers, (1, 3), _rows(batches(ID_COLUMNS + ids)))
+        meta = [c for c in columns if c not in field_defs]
+        _append_sheet(book, "报告 reports", meta, (1, 1), _rows(batches(meta)))
+        about = ([f.id, f.label_zh, f.unit, f.type, f.template, f.description] for f in field_defs.values())
+        _append_sheet(book, "字段 fields", ["field", "label_zh", "unit", "type", "template", "description"], None,
+                      about)
 
 
 def _filled_columns(columns: list[str], batches) -> set[str]:
@@ -218,16 +217,13 @@ def _filled_columns(columns: list[str], batches) -> set[str]:
     return filled
 
 
-def _append_sheet(book, title: str, headers: list[str], freeze: str | None, rows: Iterable[list]) -> None:
-    from openpyxl.styles import Font
-
-    sheet = book.create_sheet(title)
+def _append_sheet(book: Book, title: str, headers: list[str], freeze: tuple[int, int] | None,
+                  rows: Iterable[list]) -> None:
+    sheet = book.sheet(title)
     if freeze:
-        sheet.freeze_panes = freeze  # header row, and the id columns of the table sheets
-    bold = Font(bold=True)
-    sheet.append([xlsx_cell(sheet, h, font=bold) for h in headers])
-    for row in rows:
-        sheet.append(xlsx_row(sheet, row))  # report text as string cells, never formulas
+        sheet.freeze(*freeze)  # header row, and the id columns of the table sheets
+    sheet.append(headers, BOLD)
+    sheet.append_rows(rows)  # report text as string cells, never formulas
 
 
 def _rows(frames: Iterable[pd.DataFrame]) -> Iterator[list]:

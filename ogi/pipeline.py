@@ -185,8 +185,11 @@ def build_incremental(paths: Iterable[str | os.PathLike], out: str | os.PathLike
 
 
 def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
-                 options: BuildOptions | None = None) -> tuple[list[str], BuildStats]:
-    """Read the new and changed files into the cache, one commit per document; returns the sources in order."""
+                 options: BuildOptions | None = None, writer=None) -> tuple[list[str], BuildStats]:
+    """Read the new and changed files into the cache, one commit per document; returns the sources in order.
+
+    `writer` (ogi/overlap.py), when there is something to read: started once the files to read are
+    known, told of each result as it is committed, so the dataset files are written meanwhile."""
     from .cache import CACHE_NAME, Cache, Stat
 
     options = options or BuildOptions()
@@ -206,10 +209,14 @@ def update_cache(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
         stats = BuildStats(sources=len(sources), processed=len(todo), cached=len(set(sources)) - len(todo))
         # stat before reading: a file changed while being read then fails the next run's check
         stat_before = {source: Stat.of(source) for source in todo}
+        if writer is not None and todo:
+            writer.start(sources, todo)
         converted = None if options.scheduler else _preconvert_office(todo, out)
         with _progress_bar(len(todo), options.progress) as bar:
             for done in _runner(todo, options, converted):
                 cache.put(done.source, stat_before.pop(done.source, None), done.result, done.seconds)
+                if writer is not None:
+                    writer.arrived(done.source)
                 bar.update(1)
         stats.process_seconds = time.perf_counter() - start
         stats.pruned = cache.prune(sources)

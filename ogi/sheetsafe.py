@@ -3,9 +3,9 @@
 Reports are untrusted input, and supervisors open ogi's outputs in Excel or WPS.
 So every text that reaches a workbook or a CSV passes through here:
 
-- xlsx: a string is written as a string cell, never a formula (`xlsx_cell`),
-  and the control characters XML 1.0 cannot hold are removed (openpyxl refuses
-  them, and one such character used to stop the whole workbook);
+- xlsx: a string is written as a string cell, never a formula (ogi/xlsx.py),
+  and the control characters XML 1.0 cannot hold are removed (`xlsx_text`: one
+  such character used to stop the whole workbook);
 - CSV: a text cell beginning with = + - @ tab or CR gets a leading apostrophe,
   as OWASP's CSV-injection guidance describes (`csv_safe`), except plain signed
   numbers ("-5"), which a spreadsheet reads as the number they are, and bare dashes
@@ -22,7 +22,7 @@ import re
 
 import pandas as pd
 
-# XML 1.0 forbids C0 controls except tab, LF, CR (openpyxl's own ILLEGAL_CHARACTERS_RE, plus lone surrogates)
+# XML 1.0 forbids C0 controls except tab, LF, CR (openpyxl's ILLEGAL_CHARACTERS_RE, plus lone surrogates)
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # a plain signed number ("-5") or a bare dash ("-", "--": how reports print "none") cannot form a formula
@@ -33,31 +33,6 @@ NAME_ENCODINGS = ("utf-8", "gb18030")  # what a file name's bytes are tried as, 
 def xlsx_text(text: str) -> str:
     """`text` without the characters an xlsx file cannot hold."""
     return XML_ILLEGAL.sub("", text)
-
-
-def xlsx_cell(sheet, value, **style):
-    """A write-only cell for `value`: strings always as strings (never a formula), missing as empty."""
-    from openpyxl.cell import WriteOnlyCell
-
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        value = None
-    elif isinstance(value, str):
-        value = xlsx_text(value)
-    cell = WriteOnlyCell(sheet, value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl marks a string starting with "=" as a formula; undo that
-    for name, setting in style.items():
-        if setting is not None:
-            setattr(cell, name, setting)
-    return cell
-
-
-def xlsx_row(sheet, values) -> list:
-    return [v if _is_cell(v) else xlsx_cell(sheet, v) for v in values]
-
-
-def _is_cell(value) -> bool:
-    return hasattr(value, "data_type") and hasattr(value, "value")
 
 
 def csv_text(text: str) -> str:

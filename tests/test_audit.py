@@ -554,7 +554,7 @@ def test_write_audit_files(tmp_path):
     summary = list(wb["汇总"].iter_rows(min_row=2, values_only=True))
     assert summary[0][0] == "淮安市洪泽区人民政府" and summary[0][-1] == 5     # 2023 + 2024 as one agency, latest name
     red = [c.value for row in wb["表四"].iter_rows() for c in row
-           if c.fill is not None and c.fill.fgColor is not None and c.fill.fgColor.rgb in ("00FFC7CE", "00FF7C80")]
+           if c.fill is not None and c.fill.fgColor is not None and str(c.fill.fgColor.rgb)[-6:] in ("FFC7CE", "FF7C80")]
     assert "0" in red and "10" in red
     listed = [row for row in wb["问题清单"].iter_rows(values_only=True)]
     assert listed[0][:4] == ("机构", "年度", "省", "市") and "页码" in listed[0] and "建议" in listed[0]

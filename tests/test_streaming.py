@@ -156,3 +156,30 @@ def test_research_tables_from_the_trimmed_input_are_those_of_the_whole_dataset(r
     assert len(trimmed.reports.columns) < len(whole.reports.columns) / 4
     for name, frame in research_frames(trimmed).items():
         assert_frame_equal(frame, research_frames(whole)[name], obj=name)
+
+
+def test_files_written_while_reading_are_those_written_after_it_whatever_the_arrival_order(corpus, reference,
+                                                                                             tmp_path):
+    """ogi/overlap.py: results committed in reverse order still give the files in source order."""
+    from ogi.cache import CACHE_NAME, Cache, Stat
+    from ogi.overlap import OverlappedWriter
+
+    sources = list(iter_sources([str(corpus)]))
+    writer = OverlappedWriter(tmp_path)
+    writer.start(sources, sources)
+    with Cache(tmp_path / CACHE_NAME) as cache:
+        for source in reversed(sources):
+            cache.put(source, Stat.of(source), process(source))
+            writer.arrived(source)
+    writer.finish()
+    assert_same_files(writer.folder, reference)
+
+
+def test_a_stopped_overlapped_writer_leaves_no_staging_folder(corpus, tmp_path):
+    from ogi.overlap import OverlappedWriter
+
+    sources = list(iter_sources([str(corpus)]))
+    writer = OverlappedWriter(tmp_path)
+    writer.start(sources, sources)          # nothing ever arrives: the thread waits for the first source
+    writer.discard()
+    assert not writer.folder.exists()

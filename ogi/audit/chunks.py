@@ -15,6 +15,7 @@ years far apart in the file cost one more row group each).
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,9 @@ from .identity import agency_key
 # findings (~2 per report) and what is made of them: xlsx comments, the page's index.
 CHUNK_REPORTS = 200
 
+# Decoded row groups a table keeps for the next chunks (least recently used dropped first).
+DECODED_BYTES = 32 * 1024 * 1024
+
 # values columns neither the audit's cells nor grids read: the source path and the cell boxes.
 VALUES_UNUSED = ("source", "x0", "y0", "x1", "y1")
 
@@ -46,10 +50,24 @@ class Table:
         self.file = pq.ParquetFile(path)
         self.schema = self.file.schema_arrow
         self.groups: dict[str, list[int]] = {}
+        self.decoded: OrderedDict[tuple, pa.Table] = OrderedDict()     # row groups kept, least recent first
         for g in range(self.file.num_row_groups):
             ids = self.file.read_row_group(g, columns=["report_id"]).column(0)
             for rid in pc.unique(ids).to_pylist():
                 self.groups.setdefault(str(rid), []).append(g)
+
+    def _row_group(self, g: int, columns: list[str]):
+        """Row group g, decoded once while it fits the cache: an agency's reports spread over the
+        file (a batch in name order, several years) made every chunk decode every row group again."""
+        key = (g, tuple(columns))
+        if key in self.decoded:
+            self.decoded.move_to_end(key)
+            return self.decoded[key]
+        part = self.file.read_row_group(g, columns=columns)
+        self.decoded[key] = part
+        while len(self.decoded) > 1 and sum(t.nbytes for t in self.decoded.values()) > DECODED_BYTES:
+            self.decoded.popitem(last=False)
+        return part
 
     @property
     def num_rows(self) -> int:
@@ -65,7 +83,7 @@ class Table:
         columns = [c for c in self.schema.names if c not in skip]
         parts = []
         for g in sorted({g for rid in ids for g in self.groups.get(rid, ())}):
-            part = self.file.read_row_group(g, columns=columns)
+            part = self._row_group(g, columns)
             parts.append(part.filter(pc.is_in(part["report_id"], value_set=wanted)))
         table = pa.concat_tables(parts) if parts else self.schema.empty_table().select(columns)
         del parts

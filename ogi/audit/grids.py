@@ -35,6 +35,8 @@ class Grid:
 
 
 def _s(v) -> str:
+    if type(v) is str:
+        return " ".join(v.split())
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return ""
     return " ".join(str(v).split())
@@ -68,20 +70,21 @@ def grids(records: list[dict] | None) -> dict[str, Grid]:
 
 
 def _grid(t: str, records: list[dict]) -> Grid:
-    cols = sorted({int(r["col"]) for r in records})
+    placed = sorted(((_table_index(r), int(r["row"]), int(r["col"]), r) for r in records), key=lambda x: x[:3])
+    cols = sorted({col for _, _, col, _ in placed})
     slot = {c: i for i, c in enumerate(cols)}
-    rows: dict[tuple[int, int], list[dict]] = {}
-    for r in sorted(records, key=lambda r: (_table_index(r), int(r["row"]), int(r["col"]))):
-        rows.setdefault((_table_index(r), int(r["row"])), []).append(r)
+    rows: dict[tuple[int, int], list[tuple[int, dict]]] = {}
+    for table, row, col, r in placed:
+        rows.setdefault((table, row), []).append((slot[col], r))
     grid = Grid(t, len(cols))
     last_header = None
     for row in rows.values():
-        cells = {slot[int(r["col"])]: (_s(r["raw"]), str(r["field"])) for r in row}
+        cells = {i: (_s(r["raw"]), str(r["field"])) for i, r in row}
         header = [""] * len(cols)
-        for r in row:
-            header[slot[int(r["col"])]] = _s(r.get("col_label"))
+        for i, r in row:
+            header[i] = _s(r.get("col_label"))
         key = tuple(header) if any(header) else None
-        grid_row = GridRow(_s(row[0].get("row_label")), cells)
+        grid_row = GridRow(_s(row[0][1].get("row_label")), cells)
         if key is not None and key != last_header:
             grid_row.header = header
             last_header = key

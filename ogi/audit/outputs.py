@@ -11,18 +11,14 @@ import logging
 import os
 import pickle
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from ..files import atomic_write
-from ..sheetsafe import csv_safe, xlsx_cell, xlsx_row
+from ..sheetsafe import csv_safe
+from ..xlsx import Book, Cell, Sheet, Style
 from .grids import TABLE_NAMES, grids, records_by_report
 from .html import write_page
 from .identity import agency_key
@@ -32,9 +28,11 @@ from .page_data import CAUSE_ZH, SEVERITY_ZH, cells_payload, pages, place, sugge
 log = logging.getLogger(__name__)
 
 SEVERITIES = ("error", "warning", "info")
-RED = PatternFill("solid", fgColor="FFC7CE")
-DARK_RED = PatternFill("solid", fgColor="FF7C80")
-GREY = PatternFill("solid", fgColor="E7E6E6")
+RED = Style(fill="FFC7CE")
+DARK_RED = Style(fill="FF7C80")
+HEAD = Style(bold=True, fill="E7E6E6")
+GRID_HEAD = Style(fill="E7E6E6", wrap=True)
+BOLD = Style(bold=True)
 
 
 def involved(findings: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
@@ -65,21 +63,26 @@ def reports_meta(reports: pd.DataFrame) -> dict[str, dict]:
 def summary(findings: pd.DataFrame, reports: pd.DataFrame | dict[str, dict]) -> pd.DataFrame:
     """One row per agency (identity key): region, years, counts by severity."""
     meta = reports if isinstance(reports, dict) else reports_meta(reports)
+    by_report: dict[str, tuple] = {}                # report → its first finding's agency and year, severities
+    for rid, agency, year, severity in zip(findings["report_id"].astype(str), findings["agency"], findings["year"],
+                                           findings["severity"]):
+        first = by_report.setdefault(rid, (agency, year, Counter()))
+        first[2][severity] += 1
     rows: dict[str, dict] = {}
-    for rid, group in findings.groupby(findings["report_id"].astype(str), sort=False):
-        m = meta.get(rid) or {"agency": group["agency"].iloc[0]}
+    for rid, (agency, year, severities) in by_report.items():
+        m = meta.get(rid) or {"agency": agency}
         key = agency_key(m)
-        row = rows.setdefault(key, {"agency": group["agency"].iloc[0], "province": m.get("province"),
+        row = rows.setdefault(key, {"agency": agency, "province": m.get("province"),
                                     "city": m.get("city"), "county": m.get("county"), "years": set(),
                                     "reports": set(), **{s: 0 for s in SEVERITIES}})
         row["reports"].add(rid)
-        if pd.notna(group["year"].iloc[0]):
-            year = int(group["year"].iloc[0])
+        if pd.notna(year):
+            year = int(year)
             row["years"].add(year)
             if year >= max(row["years"]):          # agencies are shown under their latest name
-                row["agency"] = group["agency"].iloc[0]
-        for s, n in group["severity"].value_counts().items():
-            row[s] = row.get(s, 0) + int(n)
+                row["agency"] = agency
+        for s, n in severities.items():
+            row[s] = row.get(s, 0) + n
     out = []
     for row in rows.values():
         row["years"] = ",".join(str(y) for y in sorted(row["years"]))
@@ -148,25 +151,17 @@ def _clean(v):
 
 # The table sheets draw each flagged report's tables (~20–60 rows a sheet) with a comment on
 # every flagged cell. Beyond this many reports they would pass Excel's 1,048,576 rows and the
-# comments (built in memory by openpyxl at save: ~110 MB at 8,000 reports) would grow with the
+# comments (held in memory until the workbook is saved) would grow with the
 # archive; so only the first ones are drawn and the sheets say so. 问题清单 keeps every finding.
 MAX_GRID_REPORTS = 10000
 
 
-def _header(ws, heads: list[str], n_rows: int, widths: dict[str, float] | None = None) -> None:
-    """Bold grey header row, frozen, with a filter over the whole table (write-only sheets: before any row)."""
-    for i in range(1, len(heads) + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 13    # openpyxl's default 13 ≥ the 12 asked for
-    for col, w in (widths or {}).items():
-        ws.column_dimensions[col].width = w
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{n_rows + 1}"
-    ws.append([_styled(ws, h, font=Font(bold=True), fill=GREY) for h in heads])
-
-
-def _styled(ws, value, font=None, fill=None, alignment=None, comment=None) -> WriteOnlyCell:
-    # report text as a string cell, never a formula (ogi/sheetsafe.py)
-    return xlsx_cell(ws, value, font=font, fill=fill, alignment=alignment, comment=comment)
+def _header(ws: Sheet, heads: list[str], n_rows: int, widths: dict[int, float] | None = None) -> None:
+    """Bold grey header row, frozen, with a filter over the whole table."""
+    ws.widths({i: 13 for i in range(len(heads))} | (widths or {}))
+    ws.freeze(1)
+    ws.filter(len(heads), n_rows)
+    ws.append(heads, HEAD)
 
 
 # 问题清单's columns: Chinese header, and what fills it (see finding_rows).
@@ -200,29 +195,30 @@ def _grouped(table: str, label: str, cell: tuple[str, str] | None) -> str:
 
 def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Callable[[str], dict],
           meta: dict[str, dict] | None = None) -> None:
-    """Write-only workbook: rows stream to disk, so only one report's tables are held at a time."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("汇总")
-    _header(ws, ["机构", "省", "市", "县区", "年度", "报告数", "错误", "警告", "提示", "合计"], len(summ))
-    for r in summ.itertuples(index=False):
-        ws.append(xlsx_row(ws, [_clean(v) for v in r]))
+    """Rows stream to disk (ogi/xlsx.py), so only one report's tables are held at a time."""
+    with Book(path) as wb:
+        ws = wb.sheet("汇总")
+        _header(ws, ["机构", "省", "市", "县区", "年度", "报告数", "错误", "警告", "提示", "合计"], len(summ))
+        ws.append_rows(summ.itertuples(index=False))
 
-    ws = wb.create_sheet("问题清单")
-    _header(ws, [h for h, _ in LIST_COLUMNS], len(findings), {"J": 80, "N": 50})
-    for row in finding_rows(findings, meta):
-        ws.append(xlsx_row(ws, row))
+        ws = wb.sheet("问题清单")
+        _header(ws, [h for h, _ in LIST_COLUMNS], len(findings), {9: 80, 13: 50})
+        ws.append_rows(finding_rows(findings, meta))
+        _grid_sheets(wb, findings, grids_of)
 
-    meta = meta or {}
+
+def _grid_sheets(wb: Book, findings: pd.DataFrame, grids_of: Callable[[str], dict]) -> None:
+    """表二/表三/表四: each flagged report's tables as printed, the cells a finding names coloured."""
     marks = involved(findings)
-    sheets = {t: wb.create_sheet(name.split()[0]) for t, name in TABLE_NAMES.items()}
+    sheets = {t: wb.sheet(name.split()[0]) for t, name in TABLE_NAMES.items()}
     for ws in sheets.values():
-        ws.column_dimensions["A"].width = 42
+        ws.widths({0: 42})
     started = set()
     order = findings.drop_duplicates("report_id")[["report_id", "agency", "year"]]
     if len(order) > MAX_GRID_REPORTS:
         for ws in sheets.values():
-            ws.append([_styled(ws, f"（报告过多：仅列出前 {MAX_GRID_REPORTS} 份有问题报告的表格，按“问题清单”顺序；"
-                                   f"全部问题见“问题清单”。）", font=Font(bold=True))])
+            ws.append([f"（报告过多：仅列出前 {MAX_GRID_REPORTS} 份有问题报告的表格，按“问题清单”顺序；"
+                       f"全部问题见“问题清单”。）"], BOLD)
             ws.append([])
         order = order.head(MAX_GRID_REPORTS)
     suggestions: dict[str, dict[str, str]] = {}
@@ -237,24 +233,21 @@ def _xlsx(path: Path, findings: pd.DataFrame, summ: pd.DataFrame, grids_of: Call
             if t in started:
                 ws.append([])                       # a blank row between reports
             started.add(t)
-            ws.append([_styled(ws, f"{agency} {'' if pd.isna(year) else int(year)}年（{rid}）", font=Font(bold=True))])
+            ws.append([f"{agency} {'' if pd.isna(year) else int(year)}年（{rid}）"], BOLD)
             for gr in grid.rows:
                 if gr.header:
-                    ws.append([None] + [_styled(ws, _grouped(t, h, gr.cells.get(i)), fill=GREY,
-                                                alignment=Alignment(wrap_text=True))
+                    ws.append([None] + [Cell(_grouped(t, h, gr.cells.get(i)), GRID_HEAD)
                                         for i, h in enumerate(gr.header)])
                 row = [None] * (1 + max(gr.cells, default=-1) + 1)
                 row[0] = gr.label
                 for i, (raw, fid) in gr.cells.items():
                     if fid in marked:
                         hint = suggestions.get(rid, {}).get(fid)
-                        row[i + 1] = _styled(ws, raw, fill=DARK_RED if "suggested" in marked[fid] else RED,
-                                             comment=Comment(place(fid) + (f"\n建议：{hint}" if hint else ""),
-                                                             "ogi audit"))
+                        row[i + 1] = Cell(raw, DARK_RED if "suggested" in marked[fid] else RED,
+                                          place(fid) + (f"\n建议：{hint}" if hint else ""), "ogi audit")
                     else:
                         row[i + 1] = raw
-                ws.append(xlsx_row(ws, row))
-    wb.save(path)
+                ws.append(row)
 
 
 def write_files(out_dir, findings: pd.DataFrame, meta: dict[str, dict], grids_of: Callable[[str], dict],

@@ -44,6 +44,11 @@ def _s(v) -> str:
     return str(v)
 
 
+def _str(v) -> str:
+    """_s, without its checks for the usual case of a string (cells_payload runs it on every cell)."""
+    return v if type(v) is str else _s(v)
+
+
 def year_of(v) -> int | None:
     s = _s(v)
     return int(float(s)) if s else None
@@ -250,13 +255,14 @@ def cells_payload(records: list[dict] | None) -> dict:
         fi = idx.get(str(r.get("field")))
         if fi is None or fi in cells:
             continue
-        raw, kind = _s(r.get("raw")), _s(r.get("kind"))
+        raw, kind = _str(r.get("raw")), _str(r.get("kind"))
         if kind == "missing":                     # not read: its raw is the row's printed run, not the cell
             continue
         if not raw and kind in ("derived", "inferred") and _s(r.get("value")):
             raw = fmt(float(r["value"]))          # never printed: the value the arithmetic gives
-        cells[fi] = (" ".join(raw.split("\t")), KIND_LETTER.get(kind, "t"), year_of(r.get("page")),
-                     _s(r.get("label_match")) == "fuzzy")
+        page = r.get("page")
+        cells[fi] = (" ".join(raw.split("\t")), KIND_LETTER.get(kind, "t"),
+                     page if type(page) is int else year_of(page), _str(r.get("label_match")) == "fuzzy")
     if not cells:
         return {}
     n = max(cells) + 1
