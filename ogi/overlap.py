@@ -76,10 +76,10 @@ class OverlappedWriter:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _run(self, sources: list[str]) -> None:
-        from .output import write_dataset_chunks
-        from .pipeline import chunks
+        try:  # the imports too: whatever fails here must reach finish(), not die with the thread
+            from .output import write_dataset_chunks
+            from .pipeline import chunks
 
-        try:
             self._counts = write_dataset_chunks(chunks(self._results(sources)), self.folder)
         except Stopped:
             pass

@@ -183,3 +183,26 @@ def test_a_stopped_overlapped_writer_leaves_no_staging_folder(corpus, tmp_path):
     writer.start(sources, sources)          # nothing ever arrives: the thread waits for the first source
     writer.discard()
     assert not writer.folder.exists()
+
+
+def test_overlapped_writer_failing_on_its_imports_reraises_instead_of_returning_no_counts(corpus, tmp_path,
+                                                                                          monkeypatch):
+    """A missing writer library (xlsxwriter not installed) killed the thread before its try: finish()
+    returned None and the build crashed later on a TypeError that named nothing."""
+    import builtins
+
+    from ogi.overlap import OverlappedWriter
+
+    real_import = builtins.__import__
+
+    def no_output_module(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "output" and level == 1:
+            raise ModuleNotFoundError("No module named 'xlsxwriter'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", no_output_module)
+    sources = list(iter_sources([str(corpus)]))
+    writer = OverlappedWriter(tmp_path)
+    writer.start(sources, [])
+    with pytest.raises(ModuleNotFoundError, match="xlsxwriter"):
+        writer.finish()
