@@ -72,7 +72,7 @@ def write_dataset_chunks(pieces: Iterable[Dataset], out: str | os.PathLike,
                     writers[name].write(encoded)
                 counts["read"] += part["reports"].rows
                 counts["failed"] += part["errors"].rows
-                counts["values"] += part["values"].rows
+                counts["values"] += _values_read(part["reports"])
     if counts["read"] > excel_max_reports:
         (out / "dataset.xlsx").unlink(missing_ok=True)  # an older, smaller workbook would mislead
         counts["excel_skipped"] = True
@@ -103,6 +103,13 @@ def _writable_parts(piece: Dataset, writers: dict) -> Iterator[dict]:
     errors = typed(errors.map(lambda v: _safe_text(v) if isinstance(v, str) else v), table_dtypes("errors"))
     empty = {name: writers[name].encode(getattr(piece, name).iloc[0:0]) for name in TABLES if name != "errors"}
     yield {**empty, "errors": writers["errors"].encode(errors)}
+
+
+def _values_read(reports: "_Encoded") -> int:
+    """Cells read (reports' n_values): the values table also holds unread cells with their printed run."""
+    import pyarrow.compute as pc
+
+    return int(pc.sum(reports.table.column("n_values")).as_py() or 0)
 
 
 def _rows_of(frame: pd.DataFrame, report_id: str) -> pd.DataFrame:

@@ -240,3 +240,19 @@ def test_audit_rebuilds_a_table3_row_as_the_reader_cut_it():
             fids = _t3_fields(row)
             some = next(f for f in fids if f)
             assert _row_fields("t3", some) == fids, (layout, row)
+
+
+@pytest.mark.skipif(not PINGTAN.exists(), reason="needs the shared corpus")
+def test_summary_values_count_is_cells_read_not_rows_of_unread_runs(tmp_path):
+    """The values table keeps each unread table-2 cell with its printed run; `ogi build`'s summary
+    line counted those rows as values (198 for the crawler page, where 179 cells were read)."""
+    import pandas as pd
+
+    from ogi.output import write_dataset_chunks
+    from ogi.pipeline import BuildOptions, build_incremental
+
+    dataset, _ = build_incremental([PINGTAN], tmp_path / "cache", BuildOptions(jobs=1, timeout=60))
+    counts = write_dataset_chunks([dataset], tmp_path)
+    values = pd.read_parquet(tmp_path / "values.parquet")
+    assert (values.kind == "missing").sum() == 19
+    assert counts["values"] == int(dataset.reports.n_values.sum()) == len(values) - 19
