@@ -103,6 +103,59 @@ def test_cells_under_a_gray_seal_are_doubtful():
     assert cells[0].confidence == 0.5 and cells[1].confidence == 0.99
 
 
+def _ocr_reading_of_a_generated_report(tmp_path, edit):
+    """A generated .docx read as if it were OCR'd (origin "ocr", confident), with `edit(field -> cell)` applied
+    to its cells before normalizing."""
+    import random
+    from ogi.extract.docx import read_docx
+    from ogi.extract.model import Table
+    from ogi.normalize.report import normalize
+    from tests.generate import random_truth, write_docx
+    truth = random_truth(random.Random(13), "2021", variations={"blanks": False, "dashes": False})
+    path = tmp_path / "report.docx"
+    write_docx(truth, path, rng=random.Random(13))
+    doc = read_docx(str(path))
+    for table in (b for b in doc.blocks if isinstance(b, Table)):
+        for cell in table.cells:
+            cell.origin, cell.confidence = "ocr", 0.99
+    placed = normalize(doc).values
+    cells = {(t.index, c.row, c.col): c for t in doc.blocks if isinstance(t, Table) for c in t.cells}
+    edit({f: cells[(v.table, v.row, v.col)] for f, v in placed.items() if (v.table, v.row, v.col) in cells})
+    return truth, normalize(doc)
+
+
+def test_seal_glyph_read_confidently_in_a_number_cell_is_left_missing_not_a_value(tmp_path):
+    """A seal's 室 read at confidence 0.99 where 0 was printed was a wrong value no rule pointed at."""
+    field = "t3.withheld.state_secret.commercial"
+
+    def seal_glyph(cells):
+        cells[field].text = "室"
+        cells["t3.granted.natural"].text = "0\n—"          # two rows run together under a lost ruling
+    truth, report = _ocr_reading_of_a_generated_report(tmp_path, seal_glyph)
+    for fid in (field, "t3.granted.natural"):
+        assert report.values[fid].kind == "missing", report.values[fid]
+        assert any(fid in w and "left missing" in w for w in report.warnings)
+    untouched = "t3.new.natural"
+    assert report.values[untouched].value == truth.values[untouched]
+
+
+def test_seal_stamped_at_the_page_edge_is_found_so_cells_it_empties_are_doubtful():
+    """A seal partly off the page, at 150 dpi (the coarse circle's radius off by several pixels), was not
+    found: a 0 it covered read as a confident blank."""
+    pytest.importorskip("cv2")
+    import numpy as np
+    from PIL import Image
+    page = _ruled_page()
+    small = page.resize((page.width * 3 // 4, page.height * 3 // 4), Image.BICUBIC)     # 150 dpi
+    centre = (600, small.height - 90)
+    sealed = np.asarray(stamp(small, centre, 120, (150, 150, 150)).convert("L"))
+    from ogi.extract.ocr.seal import gray_seals
+    found = gray_seals(sealed, 150)
+    assert len(found) == 1
+    x, y, r, _ = found[0]
+    assert abs(x - centre[0]) < 8 and abs(y - centre[1]) < 8 and 110 <= r <= 135
+
+
 def test_pairwise_sample_covers_every_pair_of_levels():
     from itertools import combinations
     from tests.degrade import MATRIX

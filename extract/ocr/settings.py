@@ -53,6 +53,8 @@ class SealSettings:
     ring_votes: float = 40.0            # HoughCircles' accumulator threshold
     ring_band_in: float = 0.03          # the ring's ink is looked for this far either side of the circle
     ring_samples: int = 360
+    ring_radius_search_in: float = 0.08  # the coarse circle's radius is off by up to this (3 px at 50 dpi)
+    ring_min_on_page: float = 0.6       # a seal at the page's edge: this share of its ring must be on the page
     ring_min_closed: float = 0.75       # share of the circle that must be inked: table lines give ≤ 0.65
     ring_ink_range: tuple = (60, 200)   # seal ink this light is told from print (darker) by its level
     print_share: float = 0.85           # under a seal, print is darker than this share of the seal's level
