@@ -8,7 +8,7 @@ import numpy as np
 from ..model import Block, Table
 from .assemble import assemble
 from .clean import binarize, deskew, flatten, rotate, rotate_point, ruling_ink
-from .grid import cell_interior, find_grids, line_masks, rulings
+from .grid import cell_interior, find_grids, line_masks, rulings, through_seals
 from .lines import char_height, text_ink, text_lines
 from .recognise import Line, recognize
 from .seal import split_red, whiten_gray_seals
@@ -21,13 +21,18 @@ def read_page(rgb: np.ndarray, page: int | None, dpi: float, settings: Settings 
     """Seal out, light evened, level; grids from the rulings; lines cut, recognised, assembled."""
     gray, under_red = split_red(rgb, settings.seal)
     gray = flatten(gray, dpi, settings.clean)
-    seals = []
+    seals, unwhitened = [], None
     if under_red is None:
+        unwhitened = gray
         gray, seals = whiten_gray_seals(gray, dpi, settings.seal)
+        if gray is unwhitened:
+            unwhitened = None
     gray, angle = deskew(gray, dpi, settings.clean)
     if angle:
         log.debug("page %s deskewed by %.2f°", page, angle)
         seals = [(*rotate_point(x, y, angle, gray.shape), r) for x, y, r in seals]
+        if unwhitened is not None:
+            unwhitened = rotate(unwhitened, angle, 255)
     binary = binarize(gray, settings.clean)
     for_rulings = ruling_ink(gray, settings.clean)
     if under_red is not None:
@@ -37,7 +42,13 @@ def read_page(rgb: np.ndarray, page: int | None, dpi: float, settings: Settings 
             under = np.where(rotate(under, angle, 0) >= 128, 255, 0).astype(np.uint8)
         for_rulings |= under
     hmask, vmask = line_masks(for_rulings, dpi, settings.grid)
-    grids = find_grids(hmask, vmask, dpi, settings.grid)
+    grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
+    if unwhitened is not None and grids:
+        # a seal's ink was whitened with the rulings under it: they are taken back from the page as scanned
+        # where they lie on the lines of the grid found without them
+        hmask, vmask = through_seals(hmask, vmask, line_masks(ruling_ink(unwhitened, settings.clean), dpi,
+                                                              settings.grid), seals, grids, dpi, settings.grid)
+        grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
     ink = text_ink(binary, rulings(grids, hmask, vmask, dpi, settings.grid), settings.lines)
     outside = ink.copy()
     for grid in grids:
