@@ -105,8 +105,9 @@ def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings
         if w < min_side or h < min_side:
             continue
         region = labels[y:y + h, x:x + w] == i
-        grid = _grid_in_region(hmask[y:y + h, x:x + w] * region, vmask[y:y + h, x:x + w] * region, dpi, s,
-                               None if ink is None else ink[y:y + h, x:x + w])
+        box = (slice(y, y + h), slice(x, x + w))
+        grid = _grid_in_region(hmask[box] * region, vmask[box] * region, dpi, s,
+                               None if ink is None else ink[box], (hmask[box], vmask[box]))
         if grid is None:
             continue
         grid.xs = [v + x for v in grid.xs]
@@ -117,7 +118,9 @@ def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings
 
 
 def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings,
-                    ink: np.ndarray | None = None) -> Grid | None:
+                    ink: np.ndarray | None = None, walls: tuple | None = None) -> Grid | None:
+    """The grid of one frame. Its lines come from the frame's own line pixels; its walls are looked
+    for in `walls` (the masks over the frame's box), since a seal leaves pieces of a wall unconnected."""
     tol = max(s.min_line_tol_px, dpi * s.line_tol_in)
     end_tol = max(2.0, dpi * s.end_tol_in)
     hsegs, vsegs = _ruling_segments(segments(hmask, horizontal=True), segments(vmask, horizontal=False), tol,
@@ -127,10 +130,11 @@ def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSet
     if len(xs) < 2 or len(ys) < 2 or (len(xs) < 3 and len(ys) < 3):
         return None                      # a box around a paragraph, not a table
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    walls_v = [[_has_line(vmask, xs[c], ys[r], ys[r + 1], True, s)
+    hwalls, vwalls = walls if walls is not None else (hmask, vmask)
+    walls_v = [[_has_line(vwalls, xs[c], ys[r], ys[r + 1], True, s)
                 and not (ink is not None and _text_runs_through(ink, xs[c], ys[r], ys[r + 1], dpi, s))
                 for c in range(1, n_cols)] for r in range(n_rows)]
-    walls_h = [[_has_line(hmask, ys[r], xs[c], xs[c + 1], False, s) for c in range(n_cols)]
+    walls_h = [[_has_line(hwalls, ys[r], xs[c], xs[c + 1], False, s) for c in range(n_cols)]
                for r in range(1, n_rows)]
     return Grid(xs, ys, merge_slots(n_rows, n_cols, walls_v, walls_h))
 

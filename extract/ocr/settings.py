@@ -63,6 +63,22 @@ class SealSettings:
 
 
 @dataclass(frozen=True)
+class OrientSettings:
+    """Pages turned by 90° or 180° (orient.quarter_turns)."""
+    work_dpi: float = 100.0             # judged on a copy of the page this coarse
+    lines: int = 6                      # the page's longest text lines read to judge a turn
+    min_line_chars: float = 4.0         # a line this many glyphs long at least
+    max_line_chars: float = 8.0         # and read over this many glyphs at most
+    max_line_height: float = 1.6        # × line height: taller bands are not one line of text
+    ruling_in: float = 0.25             # straight runs longer than this are rulings, not text
+    upright_score: float = 0.8          # a page whose lines read this surely (median) is upright: no turn tried
+    sure_line_chars: int = 2            # lines this long count in that median (a lone digit says little)
+    min_score: float = 0.6              # a turn must read at least this surely
+    flip_margin: float = 0.15           # upside down: a turn must read this much better than the page as it is
+    sideways_ratio: float = 1.2         # columns this much sharper than rows: the text runs up or down
+
+
+@dataclass(frozen=True)
 class GridSettings:
     h_kernel_in: float = 0.25           # longer than any glyph stroke (a 10.5 pt character is 0.15 in)
     v_kernel_in: float = 0.1            # shorter than the narrowest cell side
@@ -137,6 +153,7 @@ class Settings:
     recogniser: RecogniserSettings = RecogniserSettings()
     clean: CleanSettings = CleanSettings()
     seal: SealSettings = SealSettings()
+    orient: OrientSettings = OrientSettings()
     grid: GridSettings = GridSettings()
     lines: LineSettings = LineSettings()
     strips: StripSettings = StripSettings()
