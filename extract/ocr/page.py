@@ -57,13 +57,13 @@ def prepare(rgb: np.ndarray, dpi: float, settings: Settings = DEFAULT, turns: in
         if angle:
             under = np.where(rotate(under, angle, 0) >= 128, 255, 0).astype(np.uint8)
         for_rulings |= under
-    hmask, vmask = line_masks(for_rulings, dpi, settings.grid)
+    hmask, vmask = line_masks(for_rulings, dpi, settings.grid, levelled=bool(angle))
     grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
     if unwhitened is not None and grids:
         # a seal's ink was whitened with the rulings under it: they are taken back from the page as scanned
         # where they lie on the lines of the grid found without them
-        hmask, vmask = through_seals(hmask, vmask, line_masks(ruling_ink(unwhitened, settings.clean), dpi,
-                                                              settings.grid), seals, grids, dpi, settings.grid)
+        scanned = line_masks(ruling_ink(unwhitened, settings.clean), dpi, settings.grid, bool(angle))
+        hmask, vmask = through_seals(hmask, vmask, scanned, seals, grids, dpi, settings.grid)
         grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
     return Prepared(gray, binary, grids, hmask, vmask, turns, angle, seals)
 
