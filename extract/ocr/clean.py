@@ -36,6 +36,15 @@ def flatten(gray: np.ndarray, dpi: float, s: CleanSettings = DEFAULT.clean) -> n
     return np.clip(flat, 0, 255).astype(np.uint8)
 
 
+def bilevel(gray: np.ndarray, s: CleanSettings = DEFAULT.clean) -> bool:
+    """Whether the scan is 1 bit (however JPEG-blurred since): hardly any mid-gray beside its dark pixels.
+    A gray scan's anti-aliased edges alone give about as many mid-gray pixels as dark ones."""
+    cv = cv2()
+    hist = cv.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    dark, mid = hist[:s.dark_below].sum(), hist[s.dark_below:256 - s.dark_below].sum()
+    return dark > 0 and mid <= s.bilevel_mid_share * dark
+
+
 def binarize(gray: np.ndarray, s: CleanSettings = DEFAULT.clean) -> np.ndarray:
     """Ink = 255. Otsu's threshold, kept within [otsu_min, otsu_max]: a 1-bit scan gives Otsu 0
     (nothing would be ink), a nearly blank page would turn its paper grain into ink."""

@@ -26,24 +26,25 @@ class Grid:
 
 
 def line_masks(binary: np.ndarray, dpi: float, s: GridSettings = DEFAULT.grid,
-               levelled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+               staircase: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruling-line masks.
 
     Kernels are longer than any glyph stroke and shorter than the narrowest
     cell side. A short closing along each direction first bridges the pixel
     gaps that blur, JPEG blocks and residual tilt leave in thin lines.
 
-    A `levelled` page was turned: a thin ruling of a tilted 1-bit scan is then
-    a staircase of pieces one pixel row apart, each shorter than the kernel,
-    so each direction is first thickened by a pixel across it.
+    A `staircase` page is a 1-bit scan that was tilted and has been levelled: a
+    thin ruling is then a run of pieces one pixel row apart, each shorter than
+    the kernel, so each direction is first thickened by a pixel across it (not
+    on gray scans, where it would join glyph strokes into lines).
     """
     cv = cv2()
     hk = max(s.min_h_kernel_px, int(dpi * s.h_kernel_in))
     vk = max(s.min_v_kernel_px, int(dpi * s.v_kernel_in))
     gap = max(2, int(round(dpi * s.gap_in)))
     rect = cv.MORPH_RECT
-    hsource = cv.dilate(binary, np.ones((3, 1), np.uint8)) if levelled else binary
-    vsource = cv.dilate(binary, np.ones((1, 3), np.uint8)) if levelled else binary
+    hsource = cv.dilate(binary, np.ones((3, 1), np.uint8)) if staircase else binary
+    vsource = cv.dilate(binary, np.ones((1, 3), np.uint8)) if staircase else binary
     hclosed = cv.morphologyEx(hsource, cv.MORPH_CLOSE, cv.getStructuringElement(rect, (gap, 1)))
     vclosed = cv.morphologyEx(vsource, cv.MORPH_CLOSE, cv.getStructuringElement(rect, (1, gap)))
     hmask = cv.morphologyEx(hclosed, cv.MORPH_OPEN, cv.getStructuringElement(rect, (hk, 1)))

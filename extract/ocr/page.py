@@ -8,7 +8,7 @@ import numpy as np
 
 from ..model import Block, Table
 from .assemble import assemble
-from .clean import binarize, deskew, flatten, rotate, rotate_point, ruling_ink
+from .clean import bilevel, binarize, deskew, flatten, rotate, rotate_point, ruling_ink
 from .grid import Grid, cell_interior, find_grids, line_masks, rulings, through_seals
 from .lines import char_height, text_ink, text_lines
 from .orient import best_turn, sideways
@@ -37,6 +37,7 @@ def prepare(rgb: np.ndarray, dpi: float, settings: Settings = DEFAULT, turns: in
     if turns:
         rgb = np.ascontiguousarray(np.rot90(rgb, turns))
     gray, under_red = split_red(rgb, settings.seal)
+    one_bit = bilevel(gray, settings.clean)
     gray = flatten(gray, dpi, settings.clean)
     seals, unwhitened = [], None
     if under_red is None:
@@ -57,12 +58,12 @@ def prepare(rgb: np.ndarray, dpi: float, settings: Settings = DEFAULT, turns: in
         if angle:
             under = np.where(rotate(under, angle, 0) >= 128, 255, 0).astype(np.uint8)
         for_rulings |= under
-    hmask, vmask = line_masks(for_rulings, dpi, settings.grid, levelled=bool(angle))
+    hmask, vmask = line_masks(for_rulings, dpi, settings.grid, staircase=one_bit and bool(angle))
     grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
     if unwhitened is not None and grids:
         # a seal's ink was whitened with the rulings under it: they are taken back from the page as scanned
         # where they lie on the lines of the grid found without them
-        scanned = line_masks(ruling_ink(unwhitened, settings.clean), dpi, settings.grid, bool(angle))
+        scanned = line_masks(ruling_ink(unwhitened, settings.clean), dpi, settings.grid, one_bit and bool(angle))
         hmask, vmask = through_seals(hmask, vmask, scanned, seals, grids, dpi, settings.grid)
         grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
     return Prepared(gray, binary, grids, hmask, vmask, turns, angle, seals)

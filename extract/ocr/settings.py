@@ -24,6 +24,8 @@ class CleanSettings:
     background_window_in: float = 0.3   # wider than any stroke, narrower than a lighting change
     otsu_min: int = 64                  # a 1-bit scan gives Otsu 0: nothing would be ink
     otsu_max: int = 200                 # a nearly blank page would turn its paper grain into ink
+    dark_below: int = 64                # bilevel(): dark pixels are below this, mid-gray up to 255 − this
+    bilevel_mid_share: float = 0.15     # 1-bit scans measured 0–0.05 (JPEG q35 included), gray ones ≥ 0.45
     rule_ink_max: int = 170             # rulings: ink up to here even when Otsu sets the text threshold higher
     max_skew_deg: float = 4.0           # larger angles are not scanner skew; leave the page alone
     min_skew_deg: float = 0.05
