@@ -94,8 +94,8 @@ class GridSettings:
     long_piece_in: float = 0.2          # a broken ruling has a piece longer than a glyph
     wall_min_cover: float = 0.3         # a ruling under a seal or a fold is often half gone; text never covers 30%
     wall_band_px: int = 3               # a wall is looked for this far either side of its line
-    text_clearance_in: float = 0.02     # a cell's text keeps at least this far from its rulings
-    text_through_share: float = 0.25    # ink on both sides of a wall on this share of rows: text runs through it
+    text_clearance_in: float = 0.035    # a cell's text keeps at least this far from its rulings (Word pads 0.075 in)
+    text_through_share: float = 0.2     # ink on both sides of a wall on this share of rows: text runs through it
     rulings_band_in: float = 0.02       # ruling pixels removed before reading text, this far from a grid line
     min_rulings_band_px: int = 3
     continuation_in: float = 0.01       # a ruling under a seal continues one outside it within this
