@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from tests.degrade import Condition, Tally, degrade, pairwise_conditions, stamp
+from tests.degrade import Condition, degrade, pairwise_conditions, stamp
 
 XS = [100, 500, 700, 900, 1100, 1300]
 YS = [200, 280, 360, 440, 520, 600, 680]
@@ -219,25 +219,29 @@ def born_digital(tmp_path_factory):
                 os.environ[key] = value
 
 
+# Conditions of the all-pairs sample that do not reach the bar yet (docs/accuracy-scans.md, written by
+# `python benchmarks/accuracy_scans.py --reports 2 --in-turn`, which reads them exactly as this test does).
+UNMET = {}
+
+
+def _matrix_params():
+    out = []
+    for k, condition in enumerate(pairwise_conditions()):
+        marks = [pytest.mark.xfail(strict=True, reason=UNMET[condition.name])] if condition.name in UNMET else []
+        out.append(pytest.param(k, condition, marks=marks, id=condition.name))
+    return out
+
+
 @pytest.mark.slow
 @pytest.mark.ocr
 @pytest.mark.libreoffice
-@pytest.mark.xfail(strict=True, reason="the bar is not met yet (7 of 23 conditions): docs/accuracy-scans.md")
-def test_every_condition_of_the_pairwise_matrix_reads_995_percent_with_no_unflagged_wrong(born_digital):
-    """One generated report per condition (layouts in turn); per-condition figures are in docs/accuracy-scans.md."""
+@pytest.mark.parametrize("k, condition", _matrix_params())
+def test_condition_of_the_pairwise_matrix_reads_995_percent_with_no_unflagged_wrong(born_digital, k, condition):
+    """Condition k reads generated report k mod 2 (the layouts in turn): ≥ 99.5 % of cells right, and no
+    wrong value the audit would not point at."""
     pytest.importorskip("rapidocr")
     from tests.degrade import compare, read_scan, scan_pages
-    results = {}
-    for k, condition in enumerate(pairwise_conditions()):
-        pdf_path, truth = born_digital[k % len(born_digital)]
-        tally = compare(read_scan(scan_pages(pdf_path, condition)), truth)
-        results[condition.name] = tally
-    summary = {name: f"{t.right}/{t.total}" for name, t in results.items()}
-    assert all(t.unflagged_wrong == 0 for t in results.values()), \
-        [(n, [e for e in t.examples if e[0] == "WRONG-UNFLAGGED"]) for n, t in results.items() if t.unflagged_wrong]
-    below = {name: summary[name] for name, t in results.items() if t.share_right < 0.995}
-    assert not below, below
-    total = Tally()
-    for t in results.values():
-        total.add(t)
-    assert total.share_right >= 0.995
+    pdf_path, truth = born_digital[k % len(born_digital)]
+    tally = compare(read_scan(scan_pages(pdf_path, condition)), truth)
+    assert tally.unflagged_wrong == 0, [e for e in tally.examples if e[0] == "WRONG-UNFLAGGED"]
+    assert tally.share_right >= 0.995, (f"{tally.right}/{tally.total}", tally.examples[:10])

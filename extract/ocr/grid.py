@@ -52,6 +52,18 @@ def line_masks(binary: np.ndarray, dpi: float, s: GridSettings = DEFAULT.grid,
     return hmask, vmask
 
 
+def disc_mask(shape: tuple[int, int], discs: list[tuple[float, float, float]]) -> np.ndarray:
+    """True inside any of the discs (x, y, radius)."""
+    h, w = shape
+    inside = np.zeros((h, w), dtype=bool)
+    for x, y, r in discs:
+        y0, y1 = max(0, int(y - r)), min(h, int(y + r) + 1)
+        x0, x1 = max(0, int(x - r)), min(w, int(x + r) + 1)
+        yy, xx = np.ogrid[y0:y1, x0:x1]
+        inside[y0:y1, x0:x1] |= (yy - y) ** 2 + (xx - x) ** 2 <= r * r
+    return inside
+
+
 def through_seals(hmask: np.ndarray, vmask: np.ndarray, unwhitened: tuple[np.ndarray, np.ndarray],
                   discs: list[tuple[float, float, float]], grids: list["Grid"], dpi: float,
                   s: GridSettings = DEFAULT.grid) -> tuple[np.ndarray, np.ndarray]:
@@ -63,12 +75,7 @@ def through_seals(hmask: np.ndarray, vmask: np.ndarray, unwhitened: tuple[np.nda
     and star are not taken back unless they lie on such a line, where a line is anyway.
     """
     h, w = hmask.shape
-    inside = np.zeros((h, w), dtype=bool)
-    for x, y, r in discs:
-        y0, y1 = max(0, int(y - r)), min(h, int(y + r) + 1)
-        x0, x1 = max(0, int(x - r)), min(w, int(x + r) + 1)
-        yy, xx = np.ogrid[y0:y1, x0:x1]
-        inside[y0:y1, x0:x1] |= (yy - y) ** 2 + (xx - x) ** 2 <= r * r
+    inside = disc_mask((h, w), discs)
     band = max(s.min_continuation_px, int(round(dpi * s.continuation_in)))
     rows, cols = np.zeros(h, dtype=bool), np.zeros(w, dtype=bool)
     for grid in grids:
@@ -97,11 +104,13 @@ def segments(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, float]]
 
 
 def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings = DEFAULT.grid,
-               ink: np.ndarray | None = None) -> list[Grid]:
+               ink: np.ndarray | None = None, loose: np.ndarray | None = None) -> list[Grid]:
     """Each connected frame of ruling lines with at least 2×2 slots is a table grid.
 
     With the page's `ink`, a vertical wall a line of text runs through is no wall: it is a glyph's
     stroke standing on a column line of the rows below (a header centred over several columns).
+    Walls are looked for in the frame's own (connected) line pixels, and within `loose` (the discs
+    of seals, which cut a wall into pieces unconnected to the frame) in any line pixel.
     """
     cv = cv2()
     frame = cv.dilate(hmask | vmask, np.ones((3, 3), np.uint8))
@@ -114,8 +123,9 @@ def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings
             continue
         region = labels[y:y + h, x:x + w] == i
         box = (slice(y, y + h), slice(x, x + w))
+        walls = region if loose is None else region | loose[box]
         grid = _grid_in_region(hmask[box] * region, vmask[box] * region, dpi, s,
-                               None if ink is None else ink[box], (hmask[box], vmask[box]))
+                               None if ink is None else ink[box], (hmask[box] * walls, vmask[box] * walls))
         if grid is None:
             continue
         grid.xs = [v + x for v in grid.xs]

@@ -9,7 +9,7 @@ import numpy as np
 from ..model import Block, Table
 from .assemble import assemble
 from .clean import bilevel, binarize, deskew, flatten, rotate, rotate_point, ruling_ink
-from .grid import Grid, cell_interior, find_grids, line_masks, rulings, through_seals
+from .grid import Grid, cell_interior, disc_mask, find_grids, line_masks, rulings, through_seals
 from .lines import char_height, text_ink, text_lines
 from .orient import best_turn, sideways
 from .recognise import Line, recognize
@@ -59,13 +59,14 @@ def prepare(rgb: np.ndarray, dpi: float, settings: Settings = DEFAULT, turns: in
             under = np.where(rotate(under, angle, 0) >= 128, 255, 0).astype(np.uint8)
         for_rulings |= under
     hmask, vmask = line_masks(for_rulings, dpi, settings.grid, staircase=one_bit and bool(angle))
-    grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
+    loose = disc_mask(gray.shape, seals) if seals else None
+    grids = find_grids(hmask, vmask, dpi, settings.grid, binary, loose)
     if unwhitened is not None and grids:
         # a seal's ink was whitened with the rulings under it: they are taken back from the page as scanned
         # where they lie on the lines of the grid found without them
         scanned = line_masks(ruling_ink(unwhitened, settings.clean), dpi, settings.grid, one_bit and bool(angle))
         hmask, vmask = through_seals(hmask, vmask, scanned, seals, grids, dpi, settings.grid)
-        grids = find_grids(hmask, vmask, dpi, settings.grid, binary)
+        grids = find_grids(hmask, vmask, dpi, settings.grid, binary, loose)
     return Prepared(gray, binary, grids, hmask, vmask, turns, angle, seals)
 
 
