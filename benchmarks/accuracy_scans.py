@@ -59,9 +59,9 @@ def measure(n_reports: int, seed: int, only: str | None = None, verbose: bool = 
 
 
 def markdown(rows, n_reports: int, seed: int, in_turn: bool = False) -> str:
-    reads = (f"each condition reads one of {n_reports} generated reports in turn" if in_turn
-             else f"{n_reports} generated reports")
-    lines = [f"All-pairs sample of the matrix: {len(rows)} conditions × {reads} "
+    reads = (f", each reading one of {n_reports} generated reports in turn" if in_turn
+             else f" × {n_reports} generated reports")
+    lines = [f"All-pairs sample of the matrix: {len(rows)} conditions{reads} "
              f"(seed {seed}), every page. *wrong, unflagged*: a wrong value with confidence ≥ 0.9 that "
              "breaks no rule R1/R3/R4/R5 (the audit would not point at it).",
              "",
