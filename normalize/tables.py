@@ -43,6 +43,10 @@ class Reading:
     tables_found: list[str] = field(default_factory=list)
 
     def add(self, value: Value) -> None:
+        if value.origin is Origin.OCR and value.kind is Kind.TEXT:
+            # words OCR'd where a number belongs are a seal's glyph or two rows run together: not a reading
+            self.warnings.append(f"{value.field}: OCR read {value.raw!r} where a number belongs; left missing")
+            value.kind = Kind.MISSING
         if value.field in self.values:
             first = self.values[value.field]
             self.warnings.append(f"{value.field} printed twice (table {first.table} row {first.row}, "

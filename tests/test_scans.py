@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from tests.degrade import Condition, Tally, degrade, pairwise_conditions, stamp
+from tests.degrade import Condition, degrade, pairwise_conditions, stamp
 
 XS = [100, 500, 700, 900, 1100, 1300]
 YS = [200, 280, 360, 440, 520, 600, 680]
@@ -43,30 +43,17 @@ def _cleaned_grid(encoded: bytes):
     """The page through the cleaning and grid steps of extract.ocr (no recognition)."""
     import numpy as np
     from PIL import Image
-    from ogi.extract.ocr.clean import deskew, flatten, ruling_ink
-    from ogi.extract.ocr.grid import find_grids, line_masks
-    from ogi.extract.ocr.seal import split_red, whiten_gray_seals
-    rgb = np.asarray(Image.open(io.BytesIO(encoded)).convert("RGB"))
-    gray, under = split_red(rgb)
-    gray = flatten(gray, 200)
-    seals = []
-    if under is None:
-        gray, seals = whiten_gray_seals(gray, 200)
-    gray, angle = deskew(gray, 200)
-    return find_grids(*line_masks(ruling_ink(gray), 200), 200), angle, seals
-
-
-# known gaps, kept visible: a seal whose ring crosses 1-px rulings in a gray scan still costs walls
-# (its ink is whitened with the rulings under it), and 1-bit tilted rulings lose verticals
-_GAP = pytest.mark.xfail(strict=True, reason="known gap: see docs/accuracy-scans.md")
+    from ogi.extract.ocr.page import prepare
+    prepared = prepare(np.asarray(Image.open(io.BytesIO(encoded)).convert("RGB")), 200)
+    return prepared.grids, prepared.angle, prepared.seals
 
 
 @pytest.mark.parametrize("condition", [
     Condition(colour="gray", blur=0.8, jpeg=35, rotation=2.5, lighting="gradient"),
     Condition(colour="rgb", blur=0.4, jpeg=60, rotation=-1.0, seal="red", lighting="gradient"),
-    pytest.param(Condition(colour="gray", blur=0.4, jpeg=60, rotation=1.0, seal="red"), marks=_GAP),
-    pytest.param(Condition(colour="gray", blur=0.0, jpeg=90, rotation=-2.5, seal="gray"), marks=_GAP),
-    pytest.param(Condition(colour="bw", blur=0.4, jpeg=None, rotation=1.0, lighting="gradient"), marks=_GAP),
+    Condition(colour="gray", blur=0.4, jpeg=60, rotation=1.0, seal="red"),
+    Condition(colour="gray", blur=0.0, jpeg=90, rotation=-2.5, seal="gray"),
+    Condition(colour="bw", blur=0.4, jpeg=None, rotation=1.0, lighting="gradient"),
 ], ids=lambda c: c.name)
 def test_grid_of_one_pixel_rulings_survives_blur_jpeg_tilt_light_and_seal(condition):
     pytest.importorskip("cv2")
@@ -103,6 +90,102 @@ def test_cells_under_a_gray_seal_are_doubtful():
     assert cells[0].confidence == 0.5 and cells[1].confidence == 0.99
 
 
+def _ocr_reading_of_a_generated_report(tmp_path, edit):
+    """A generated .docx read as if it were OCR'd (origin "ocr", confident), with `edit(field -> cell)` applied
+    to its cells before normalizing."""
+    import random
+    from ogi.extract.docx import read_docx
+    from ogi.extract.model import Table
+    from ogi.normalize.report import normalize
+    from tests.generate import random_truth, write_docx
+    truth = random_truth(random.Random(13), "2021", variations={"blanks": False, "dashes": False})
+    path = tmp_path / "report.docx"
+    write_docx(truth, path, rng=random.Random(13))
+    doc = read_docx(str(path))
+    for table in (b for b in doc.blocks if isinstance(b, Table)):
+        for cell in table.cells:
+            cell.origin, cell.confidence = "ocr", 0.99
+    placed = normalize(doc).values
+    cells = {(t.index, c.row, c.col): c for t in doc.blocks if isinstance(t, Table) for c in t.cells}
+    edit({f: cells[(v.table, v.row, v.col)] for f, v in placed.items() if (v.table, v.row, v.col) in cells})
+    return truth, normalize(doc)
+
+
+def test_seal_glyph_read_confidently_in_a_number_cell_is_left_missing_not_a_value(tmp_path):
+    """A seal's 室 read at confidence 0.99 where 0 was printed was a wrong value no rule pointed at."""
+    field = "t3.withheld.state_secret.commercial"
+
+    def seal_glyph(cells):
+        cells[field].text = "室"
+        cells["t3.granted.natural"].text = "0\n—"          # two rows run together under a lost ruling
+    truth, report = _ocr_reading_of_a_generated_report(tmp_path, seal_glyph)
+    for fid in (field, "t3.granted.natural"):
+        assert report.values[fid].kind == "missing", report.values[fid]
+        assert any(fid in w and "left missing" in w for w in report.warnings)
+    untouched = "t3.new.natural"
+    assert report.values[untouched].value == truth.values[untouched]
+
+
+def test_seal_stamped_at_the_page_edge_is_found_so_cells_it_empties_are_doubtful():
+    """A seal partly off the page, at 150 dpi (the coarse circle's radius off by several pixels), was not
+    found: a 0 it covered read as a confident blank."""
+    pytest.importorskip("cv2")
+    import numpy as np
+    from PIL import Image
+    page = _ruled_page()
+    small = page.resize((page.width * 3 // 4, page.height * 3 // 4), Image.BICUBIC)     # 150 dpi
+    centre = (600, small.height - 90)
+    sealed = np.asarray(stamp(small, centre, 120, (150, 150, 150)).convert("L"))
+    from ogi.extract.ocr.seal import gray_seals
+    found = gray_seals(sealed, 150)
+    assert len(found) == 1
+    x, y, r, _ = found[0]
+    assert abs(x - centre[0]) < 8 and abs(y - centre[1]) < 8 and 110 <= r <= 135
+
+
+def _page_with_text(dpi=200):
+    """The ruled page with a heading and lines of Chinese prose above the table (what orientation is read from)."""
+    from PIL import ImageDraw, ImageFont
+    path = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    if not os.path.exists(path):
+        pytest.skip("no CJK font")
+    page = _ruled_page(dpi)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(path, 30)
+    prose = ["本年度政府信息公开工作年度报告依据条例编制", "全文包括总体情况主动公开政府信息情况",
+             "收到和处理政府信息公开申请情况等部分", "本报告中所列数据的统计期限自一月一日起"]
+    for k, line in enumerate(prose):
+        draw.text((XS[0], 40 + 38 * k), line, fill=(0, 0, 0), font=font)
+    for k, line in enumerate(prose * 2):
+        draw.text((XS[0], YS[-1] + 60 + 42 * k), line, fill=(0, 0, 0), font=font)
+    return page
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_page_scanned_sideways_or_upside_down_is_turned_upright(turn):
+    """Sideways from the ink's profiles, which way round from the recogniser (quarter turns: np.rot90's k)."""
+    pytest.importorskip("rapidocr")
+    import numpy as np
+    from ogi.extract.ocr.clean import binarize
+    from ogi.extract.ocr.orient import best_turn, sideways
+    gray = np.asarray(_page_with_text().rotate(turn, expand=True).convert("L"))
+    binary = binarize(gray)
+    assert sideways(binary, 200) == (turn in (90, 270))
+    k = best_turn(gray, binary, 200, (1, 3), 0.0) if turn in (90, 270) else best_turn(gray, binary, 200, (2,), 0.15)
+    assert (90 * k + turn) % 360 == 0                    # PIL turns counter-clockwise, as np.rot90 does
+
+
+def test_upside_down_scan_reads_its_table():
+    pytest.importorskip("rapidocr")
+    from ogi.extract.model import Table
+    from ogi.extract.ocr import ocr_image
+    blocks = ocr_image(_page_with_text().rotate(180), dpi=200)
+    tables = [b for b in blocks if isinstance(b, Table)]
+    assert len(tables) == 1 and (tables[0].n_rows, tables[0].n_cols) == (len(YS) - 1, len(XS) - 1)
+    assert sorted(c.text for c in tables[0].cells) == sorted(str(10 * r + c) for r in range(len(YS) - 1)
+                                                           for c in range(len(XS) - 1))
+
+
 def test_pairwise_sample_covers_every_pair_of_levels():
     from itertools import combinations
     from tests.degrade import MATRIX
@@ -136,25 +219,43 @@ def born_digital(tmp_path_factory):
                 os.environ[key] = value
 
 
+# Conditions of the all-pairs sample that do not reach the bar yet (docs/accuracy-scans.md, written by
+# `python benchmarks/accuracy_scans.py --reports 2 --in-turn`, which reads them exactly as this test does).
+UNMET = {
+    "150dpi bw blur0.8 q60 rot+2.5 red-seal-header": "0 %: 1-bit at 2.5°, the rulings are a staircase of short pieces",
+    "150dpi bw blur0.4 q90 rot-2.5 gray-seal-header gradient": "20.7 %: 1-bit at 2.5°, rulings in short pieces",
+    "150dpi rgb blur0.4 q35 rot-1 red-seal-header": "20.7 %: 2019 layout, table 3's columns not named",
+    "300dpi gray q35 rot+2.5 red-seal-header gradient": "65.2 %: thin rulings whitened with the seal over a header "
+                                                        "that ends the page",
+    "300dpi gray blur0.4 q60 rot-1 red-seal-header": "65.2 %: thin rulings whitened with the seal over a header "
+                                                     "that ends the page",
+    "150dpi gray blur0.8 q35 rot+1 gray-seal-header": "74.5 %: the seal's ring found too small; its rest passes for "
+                                                      "a column line",
+    "300dpi gray blur0.8 q35 red-seal-header": "76.8 %: thin rulings whitened with the seal over a header that ends "
+                                               "the page",
+    "300dpi bw blur0.8 q35 rot-1 gray-seal-numbers gradient": "97 %: a 1-bit seal is as black as the print over the "
+                                                              "digits",
+}
+
+
+def _matrix_params():
+    out = []
+    for k, condition in enumerate(pairwise_conditions()):
+        marks = [pytest.mark.xfail(strict=True, reason=UNMET[condition.name])] if condition.name in UNMET else []
+        out.append(pytest.param(k, condition, marks=marks, id=condition.name))
+    return out
+
+
 @pytest.mark.slow
 @pytest.mark.ocr
 @pytest.mark.libreoffice
-@pytest.mark.xfail(strict=True, reason="the bar is not met yet (7 of 23 conditions): docs/accuracy-scans.md")
-def test_every_condition_of_the_pairwise_matrix_reads_995_percent_with_no_unflagged_wrong(born_digital):
-    """One generated report per condition (layouts in turn); per-condition figures are in docs/accuracy-scans.md."""
+@pytest.mark.parametrize("k, condition", _matrix_params())
+def test_condition_of_the_pairwise_matrix_reads_995_percent_with_no_unflagged_wrong(born_digital, k, condition):
+    """Condition k reads generated report k mod 2 (the layouts in turn): ≥ 99.5 % of cells right, and no
+    wrong value the audit would not point at."""
     pytest.importorskip("rapidocr")
     from tests.degrade import compare, read_scan, scan_pages
-    results = {}
-    for k, condition in enumerate(pairwise_conditions()):
-        pdf_path, truth = born_digital[k % len(born_digital)]
-        tally = compare(read_scan(scan_pages(pdf_path, condition)), truth)
-        results[condition.name] = tally
-    summary = {name: f"{t.right}/{t.total}" for name, t in results.items()}
-    assert all(t.unflagged_wrong == 0 for t in results.values()), \
-        [(n, [e for e in t.examples if e[0] == "WRONG-UNFLAGGED"]) for n, t in results.items() if t.unflagged_wrong]
-    below = {name: summary[name] for name, t in results.items() if t.share_right < 0.995}
-    assert not below, below
-    total = Tally()
-    for t in results.values():
-        total.add(t)
-    assert total.share_right >= 0.995
+    pdf_path, truth = born_digital[k % len(born_digital)]
+    tally = compare(read_scan(scan_pages(pdf_path, condition)), truth)
+    assert tally.unflagged_wrong == 0, [e for e in tally.examples if e[0] == "WRONG-UNFLAGGED"]
+    assert tally.share_right >= 0.995, (f"{tally.right}/{tally.total}", tally.examples[:10])

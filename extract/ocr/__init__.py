@@ -7,7 +7,8 @@ a projection profile. So a page goes through these steps (page.read_page):
 
 1. seal: red ink out (a seal stamped over a table must not become digits);
 2. clean: the paper's uneven light divided out, the page levelled from the
-   ink's row profile (text lines and rulings);
+   ink's row profile (text lines and rulings); orient: a page whose text
+   runs up or down is turned by 90°, one read poorly is tried upside down;
 3. grid: each table's grid from the ruling lines (OpenCV morphology on a
    permissive threshold, so 1-px, blurred, JPEG-broken lines are found):
    line positions give the row and column boundaries, a missing line

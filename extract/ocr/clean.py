@@ -36,6 +36,15 @@ def flatten(gray: np.ndarray, dpi: float, s: CleanSettings = DEFAULT.clean) -> n
     return np.clip(flat, 0, 255).astype(np.uint8)
 
 
+def bilevel(gray: np.ndarray, s: CleanSettings = DEFAULT.clean) -> bool:
+    """Whether the scan is 1 bit (however JPEG-blurred since): hardly any mid-gray beside its dark pixels.
+    A gray scan's anti-aliased edges alone give about as many mid-gray pixels as dark ones."""
+    cv = cv2()
+    hist = cv.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    dark, mid = hist[:s.dark_below].sum(), hist[s.dark_below:256 - s.dark_below].sum()
+    return dark > 0 and mid <= s.bilevel_mid_share * dark
+
+
 def binarize(gray: np.ndarray, s: CleanSettings = DEFAULT.clean) -> np.ndarray:
     """Ink = 255. Otsu's threshold, kept within [otsu_min, otsu_max]: a 1-bit scan gives Otsu 0
     (nothing would be ink), a nearly blank page would turn its paper grain into ink."""
@@ -69,12 +78,21 @@ def skew_angle(binary: np.ndarray, dpi: float, s: CleanSettings = DEFAULT.clean)
     The angle at which the ink's row profile is sharpest (largest sum of
     squares): text lines and rulings both make sharp peaks when level.
     """
+    best = level_profile(binary, dpi, s)[0]
+    if abs(best) < s.min_skew_deg or abs(best) >= s.max_skew_deg:
+        return 0.0
+    return best
+
+
+def level_profile(binary: np.ndarray, dpi: float, s: CleanSettings = DEFAULT.clean) -> tuple[float, float]:
+    """(the angle within ±max_skew_deg at which the ink's row profile is sharpest, that sharpness:
+    the sum of squares of the row counts over the squared ink count; 0 for a page without ink)."""
     cv = cv2()
     scale = min(1.0, s.skew_work_dpi / dpi)
     small = cv.resize(binary, None, fx=scale, fy=scale, interpolation=cv.INTER_AREA) if scale < 1 else binary
     ys, xs = np.nonzero(small > 64)
     if len(ys) < 50:
-        return 0.0
+        return 0.0, 0.0
     xs = xs.astype(np.float64) - small.shape[1] / 2
     ys = ys.astype(np.float64)
 
@@ -87,9 +105,7 @@ def skew_angle(binary: np.ndarray, dpi: float, s: CleanSettings = DEFAULT.clean)
     best = float(coarse[int(np.argmax([sharpness(a) for a in coarse]))])
     fine = np.arange(best - s.skew_coarse_step, best + s.skew_coarse_step + 1e-9, s.skew_fine_step)
     best = float(fine[int(np.argmax([sharpness(a) for a in fine]))])
-    if abs(best) < s.min_skew_deg or abs(best) >= s.max_skew_deg:
-        return 0.0
-    return best
+    return best, sharpness(best) / float(len(ys)) ** 2
 
 
 def deskew(gray: np.ndarray, dpi: float, s: CleanSettings = DEFAULT.clean) -> tuple[np.ndarray, float]:

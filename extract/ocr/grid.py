@@ -25,22 +25,67 @@ class Grid:
         return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
 
 
-def line_masks(binary: np.ndarray, dpi: float, s: GridSettings = DEFAULT.grid) -> tuple[np.ndarray, np.ndarray]:
+def line_masks(binary: np.ndarray, dpi: float, s: GridSettings = DEFAULT.grid,
+               staircase: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruling-line masks.
 
     Kernels are longer than any glyph stroke and shorter than the narrowest
     cell side. A short closing along each direction first bridges the pixel
     gaps that blur, JPEG blocks and residual tilt leave in thin lines.
+
+    A `staircase` page is a 1-bit scan that was tilted and has been levelled: a
+    thin ruling is then a run of pieces one pixel row apart, each shorter than
+    the kernel, so each direction is first thickened by a pixel across it (not
+    on gray scans, where it would join glyph strokes into lines).
     """
     cv = cv2()
     hk = max(s.min_h_kernel_px, int(dpi * s.h_kernel_in))
     vk = max(s.min_v_kernel_px, int(dpi * s.v_kernel_in))
     gap = max(2, int(round(dpi * s.gap_in)))
     rect = cv.MORPH_RECT
-    hclosed = cv.morphologyEx(binary, cv.MORPH_CLOSE, cv.getStructuringElement(rect, (gap, 1)))
-    vclosed = cv.morphologyEx(binary, cv.MORPH_CLOSE, cv.getStructuringElement(rect, (1, gap)))
+    hsource = cv.dilate(binary, np.ones((3, 1), np.uint8)) if staircase else binary
+    vsource = cv.dilate(binary, np.ones((1, 3), np.uint8)) if staircase else binary
+    hclosed = cv.morphologyEx(hsource, cv.MORPH_CLOSE, cv.getStructuringElement(rect, (gap, 1)))
+    vclosed = cv.morphologyEx(vsource, cv.MORPH_CLOSE, cv.getStructuringElement(rect, (1, gap)))
     hmask = cv.morphologyEx(hclosed, cv.MORPH_OPEN, cv.getStructuringElement(rect, (hk, 1)))
     vmask = cv.morphologyEx(vclosed, cv.MORPH_OPEN, cv.getStructuringElement(rect, (1, vk)))
+    return hmask, vmask
+
+
+def disc_mask(shape: tuple[int, int], discs: list[tuple[float, float, float]]) -> np.ndarray:
+    """True inside any of the discs (x, y, radius)."""
+    h, w = shape
+    inside = np.zeros((h, w), dtype=bool)
+    for x, y, r in discs:
+        y0, y1 = max(0, int(y - r)), min(h, int(y + r) + 1)
+        x0, x1 = max(0, int(x - r)), min(w, int(x + r) + 1)
+        yy, xx = np.ogrid[y0:y1, x0:x1]
+        inside[y0:y1, x0:x1] |= (yy - y) ** 2 + (xx - x) ** 2 <= r * r
+    return inside
+
+
+def through_seals(hmask: np.ndarray, vmask: np.ndarray, unwhitened: tuple[np.ndarray, np.ndarray],
+                  discs: list[tuple[float, float, float]], grids: list["Grid"], dpi: float,
+                  s: GridSettings = DEFAULT.grid) -> tuple[np.ndarray, np.ndarray]:
+    """The line masks with, inside each seal's disc, the line pixels of the unwhitened page that lie on
+    a row or column line of a grid found without them.
+
+    Whitening a gray seal's ink whitens the thin rulings under it too, and the cells there merge. A
+    table's lines run on beyond the seal, so the grid still knows where they are; the seal's own ring
+    and star are not taken back unless they lie on such a line, where a line is anyway.
+    """
+    h, w = hmask.shape
+    inside = disc_mask((h, w), discs)
+    band = max(s.min_continuation_px, int(round(dpi * s.continuation_in)))
+    rows, cols = np.zeros(h, dtype=bool), np.zeros(w, dtype=bool)
+    for grid in grids:
+        for y in grid.ys:
+            rows[max(0, y - band):y + band + 1] = True
+        for x in grid.xs:
+            cols[max(0, x - band):x + band + 1] = True
+    hu, vu = unwhitened
+    hmask = np.where(inside & rows[:, None] & (hu > 0), 255, hmask).astype(np.uint8)
+    vmask = np.where(inside & cols[None, :] & (vu > 0), 255, vmask).astype(np.uint8)
     return hmask, vmask
 
 
@@ -58,8 +103,15 @@ def segments(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, float]]
     return out
 
 
-def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings = DEFAULT.grid) -> list[Grid]:
-    """Each connected frame of ruling lines with at least 2×2 slots is a table grid."""
+def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings = DEFAULT.grid,
+               ink: np.ndarray | None = None, loose: np.ndarray | None = None) -> list[Grid]:
+    """Each connected frame of ruling lines with at least 2×2 slots is a table grid.
+
+    With the page's `ink`, a vertical wall a line of text runs through is no wall: it is a glyph's
+    stroke standing on a column line of the rows below (a header centred over several columns).
+    Walls are looked for in the frame's own (connected) line pixels, and within `loose` (the discs
+    of seals, which cut a wall into pieces unconnected to the frame) in any line pixel.
+    """
     cv = cv2()
     frame = cv.dilate(hmask | vmask, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv.connectedComponentsWithStats(frame, connectivity=8)
@@ -70,7 +122,10 @@ def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings
         if w < min_side or h < min_side:
             continue
         region = labels[y:y + h, x:x + w] == i
-        grid = _grid_in_region(hmask[y:y + h, x:x + w] * region, vmask[y:y + h, x:x + w] * region, dpi, s)
+        box = (slice(y, y + h), slice(x, x + w))
+        walls = region if loose is None else region | loose[box]
+        grid = _grid_in_region(hmask[box] * region, vmask[box] * region, dpi, s,
+                               None if ink is None else ink[box], (hmask[box] * walls, vmask[box] * walls))
         if grid is None:
             continue
         grid.xs = [v + x for v in grid.xs]
@@ -80,7 +135,10 @@ def find_grids(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings
     return grids
 
 
-def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings) -> Grid | None:
+def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSettings,
+                    ink: np.ndarray | None = None, walls: tuple | None = None) -> Grid | None:
+    """The grid of one frame. Its lines come from the frame's own line pixels; its walls are looked
+    for in `walls` (the masks over the frame's box), since a seal leaves pieces of a wall unconnected."""
     tol = max(s.min_line_tol_px, dpi * s.line_tol_in)
     end_tol = max(2.0, dpi * s.end_tol_in)
     hsegs, vsegs = _ruling_segments(segments(hmask, horizontal=True), segments(vmask, horizontal=False), tol,
@@ -90,9 +148,11 @@ def _grid_in_region(hmask: np.ndarray, vmask: np.ndarray, dpi: float, s: GridSet
     if len(xs) < 2 or len(ys) < 2 or (len(xs) < 3 and len(ys) < 3):
         return None                      # a box around a paragraph, not a table
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    walls_v = [[_has_line(vmask, xs[c], ys[r], ys[r + 1], True, s) for c in range(1, n_cols)]
-               for r in range(n_rows)]
-    walls_h = [[_has_line(hmask, ys[r], xs[c], xs[c + 1], False, s) for c in range(n_cols)]
+    hwalls, vwalls = walls if walls is not None else (hmask, vmask)
+    walls_v = [[_has_line(vwalls, xs[c], ys[r], ys[r + 1], True, s)
+                and not (ink is not None and _text_runs_through(ink, xs[c], ys[r], ys[r + 1], dpi, s))
+                for c in range(1, n_cols)] for r in range(n_rows)]
+    walls_h = [[_has_line(hwalls, ys[r], xs[c], xs[c + 1], False, s) for c in range(n_cols)]
                for r in range(1, n_rows)]
     return Grid(xs, ys, merge_slots(n_rows, n_cols, walls_v, walls_h))
 
@@ -172,6 +232,19 @@ def _has_line(mask: np.ndarray, at: int, start: int, end: int, vertical: bool, s
     else:
         covered = mask[max(0, at - band):at + band + 1, lo:hi].any(axis=0)
     return covered.mean() >= s.wall_min_cover
+
+
+def _text_runs_through(ink: np.ndarray, x: int, start: int, end: int, dpi: float, s: GridSettings) -> bool:
+    """Whether ink lies just left and just right of the column line at `x` on the same pixel rows,
+    over much of the slot's middle: a glyph the line would cut, since text keeps clear of rulings."""
+    span = end - start
+    lo, hi = start + span // 5, end - span // 5
+    near, far = s.wall_band_px + 1, max(s.wall_band_px + 2, int(round(dpi * s.text_clearance_in)))
+    if hi <= lo or x - far < 0 or x + far >= ink.shape[1]:
+        return False
+    left = ink[lo:hi, x - far:x - near + 1].any(axis=1)
+    right = ink[lo:hi, x + near:x + far + 1].any(axis=1)
+    return (left & right).mean() >= s.text_through_share
 
 
 def merge_slots(n_rows: int, n_cols: int, walls_v, walls_h) -> list[tuple[int, int, int, int]]:

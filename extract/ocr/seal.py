@@ -90,17 +90,35 @@ def gray_seals(gray: np.ndarray, dpi: float, s: SealSettings = DEFAULT.seal) -> 
     if circles is None:
         return []
     found = []
-    h, w = gray.shape
     band = max(2, int(s.ring_band_in * dpi))
-    angles = np.linspace(0, 2 * np.pi, s.ring_samples, endpoint=False)
+    reach = int(s.ring_radius_search_in * dpi)
     for cx, cy, cr in circles[0] * f:
-        radii = np.arange(cr - band, cr + band + 1)
-        ys = np.clip(np.round(cy + np.outer(np.sin(angles), radii)).astype(int), 0, h - 1)
-        xs = np.clip(np.round(cx + np.outer(np.cos(angles), radii)).astype(int), 0, w - 1)
-        darkest = gray[ys, xs].min(axis=1)
-        if (darkest < s.ring_ink_range[1]).mean() >= s.ring_min_closed:
-            found.append((float(cx), float(cy), float(cr + band), float(np.median(darkest))))
+        # the coarse circle's radius and centre are off by a few pixels: the ring is looked for around it
+        best = max((_ring_closure(gray, cx, cy, r, band, s) for r in range(int(cr) - reach, int(cr) + reach + 1, band)),
+                   key=lambda found_at: found_at[0])
+        closed, r, level = best
+        if closed >= s.ring_min_closed:
+            found.append((float(cx), float(cy), float(r + band), level))
     return found
+
+
+def _ring_closure(gray: np.ndarray, cx: float, cy: float, r: int, band: int,
+                  s: SealSettings) -> tuple[float, int, float]:
+    """(share of the circle's in-page length that is inked, radius, median ink level along it).
+
+    A seal stamped at the page's edge is partly off the page: only the part on the page counts.
+    """
+    h, w = gray.shape
+    angles = np.linspace(0, 2 * np.pi, s.ring_samples, endpoint=False)
+    on_page = ((cx + r * np.cos(angles) >= 0) & (cx + r * np.cos(angles) < w)
+               & (cy + r * np.sin(angles) >= 0) & (cy + r * np.sin(angles) < h))
+    if on_page.mean() < s.ring_min_on_page or r <= band:
+        return 0.0, r, 255.0
+    radii = np.arange(r - band, r + band + 1)
+    ys = np.clip(np.round(cy + np.outer(np.sin(angles[on_page]), radii)).astype(int), 0, h - 1)
+    xs = np.clip(np.round(cx + np.outer(np.cos(angles[on_page]), radii)).astype(int), 0, w - 1)
+    darkest = gray[ys, xs].min(axis=1)
+    return float((darkest < s.ring_ink_range[1]).mean()), r, float(np.median(darkest))
 
 
 def remove_red(rgb: np.ndarray) -> np.ndarray:

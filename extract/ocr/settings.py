@@ -24,6 +24,8 @@ class CleanSettings:
     background_window_in: float = 0.3   # wider than any stroke, narrower than a lighting change
     otsu_min: int = 64                  # a 1-bit scan gives Otsu 0: nothing would be ink
     otsu_max: int = 200                 # a nearly blank page would turn its paper grain into ink
+    dark_below: int = 64                # bilevel(): dark pixels are below this, mid-gray up to 255 − this
+    bilevel_mid_share: float = 0.15     # 1-bit scans measured 0–0.05 (JPEG q35 included), gray ones ≥ 0.45
     rule_ink_max: int = 170             # rulings: ink up to here even when Otsu sets the text threshold higher
     max_skew_deg: float = 4.0           # larger angles are not scanner skew; leave the page alone
     min_skew_deg: float = 0.05
@@ -53,11 +55,29 @@ class SealSettings:
     ring_votes: float = 40.0            # HoughCircles' accumulator threshold
     ring_band_in: float = 0.03          # the ring's ink is looked for this far either side of the circle
     ring_samples: int = 360
+    ring_radius_search_in: float = 0.08  # the coarse circle's radius is off by up to this (3 px at 50 dpi)
+    ring_min_on_page: float = 0.6       # a seal at the page's edge: this share of its ring must be on the page
     ring_min_closed: float = 0.75       # share of the circle that must be inked: table lines give ≤ 0.65
     ring_ink_range: tuple = (60, 200)   # seal ink this light is told from print (darker) by its level
     print_share: float = 0.85           # under a seal, print is darker than this share of the seal's level
     disc_margin: float = 1.05           # the seal's disc, a little wider than its ring
     under_seal_confidence: float = 0.5  # a cell under a gray seal: even "no ink" may be a digit the seal hid
+
+
+@dataclass(frozen=True)
+class OrientSettings:
+    """Pages turned by 90° or 180° (orient.quarter_turns)."""
+    work_dpi: float = 100.0             # judged on a copy of the page this coarse
+    lines: int = 6                      # the page's longest text lines read to judge a turn
+    min_line_chars: float = 4.0         # a line this many glyphs long at least
+    max_line_chars: float = 8.0         # and read over this many glyphs at most
+    max_line_height: float = 1.6        # × line height: taller bands are not one line of text
+    ruling_in: float = 0.25             # straight runs longer than this are rulings, not text
+    upright_score: float = 0.8          # a page whose lines read this surely (median) is upright: no turn tried
+    sure_line_chars: int = 2            # lines this long count in that median (a lone digit says little)
+    min_score: float = 0.6              # a turn must read at least this surely
+    flip_margin: float = 0.15           # upside down: a turn must read this much better than the page as it is
+    sideways_ratio: float = 1.2         # columns this much sharper than rows: the text runs up or down
 
 
 @dataclass(frozen=True)
@@ -74,8 +94,12 @@ class GridSettings:
     long_piece_in: float = 0.2          # a broken ruling has a piece longer than a glyph
     wall_min_cover: float = 0.3         # a ruling under a seal or a fold is often half gone; text never covers 30%
     wall_band_px: int = 3               # a wall is looked for this far either side of its line
+    text_clearance_in: float = 0.035    # a cell's text keeps at least this far from its rulings (Word pads 0.075 in)
+    text_through_share: float = 0.2     # ink on both sides of a wall on this share of rows: text runs through it
     rulings_band_in: float = 0.02       # ruling pixels removed before reading text, this far from a grid line
     min_rulings_band_px: int = 3
+    continuation_in: float = 0.01       # a ruling under a seal continues one outside it within this
+    min_continuation_px: int = 2
     interior_margin_in: float = 0.015   # a cell's text is looked for this far inside its lines
     min_interior_margin_px: int = 2
 
@@ -131,6 +155,7 @@ class Settings:
     recogniser: RecogniserSettings = RecogniserSettings()
     clean: CleanSettings = CleanSettings()
     seal: SealSettings = SealSettings()
+    orient: OrientSettings = OrientSettings()
     grid: GridSettings = GridSettings()
     lines: LineSettings = LineSettings()
     strips: StripSettings = StripSettings()
