@@ -192,7 +192,29 @@ def markdown(rows, n: int, seed: int, seconds: float) -> str:
              "| producer | files | cells | right | wrong | missing |", "|---|---:|---:|---:|---:|---:|"]
     for name, files, right, wrong, missing in rows:
         lines.append(f"| {name} | {files} | {right + wrong + missing} | {right} | {wrong} | {missing} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + ["", *scan_section()]) + "\n"
+
+
+SCANS = ROOT / "docs" / "accuracy-scans.md"
+
+
+def scan_section() -> list[str]:
+    """Scans as a section of this page: the totals of the matrix benchmarks/accuracy_scans.py wrote
+    into docs/accuracy-scans.md (its conditions and causes are there)."""
+    lines = ["## Scans", ""]
+    text = SCANS.read_text(encoding="utf-8") if SCANS.exists() else ""
+    table = text.split("<!-- accuracy_scans:begin -->")[-1].split("<!-- accuracy_scans:end -->")[0]
+    conditions = [row.split("|")[1:-1] for row in table.splitlines()
+                  if row.startswith("| ") and not row.startswith(("| condition", "| **"))]
+    if not conditions:
+        return lines + ["Not measured yet: `python benchmarks/accuracy_scans.py --write docs/accuracy-scans.md`."]
+    cells, right, wrong, unflagged = (sum(int(c[i]) for c in conditions) for i in (1, 2, 3, 4))
+    met = sum(float(c[6]) >= 99.5 for c in conditions)
+    return lines + [
+        f"Degraded scans of generated reports (dpi × colour × blur × JPEG × rotation × seal × lighting, sampled "
+        f"pairwise; `benchmarks/accuracy_scans.py`): {met} of {len(conditions)} conditions at ≥ 99.5 % of cells "
+        f"right; {right} of {cells} cells right ({100 * right / cells:.1f} %), {wrong} wrong of which {unflagged} "
+        "unflagged. Each condition, its figure and its cause: [accuracy-scans.md](accuracy-scans.md)."]
 
 
 def main() -> None:
