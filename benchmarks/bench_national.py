@@ -10,7 +10,8 @@ partitions, audit, research tables, the swap into OUT). The phases' seconds are 
 build's own (OUT/manifest.json); peak RSS per phase comes from sampling the process
 every 0.2 s with psutil, the phase boundaries counted back from the manifest's mtime
 (the swap's end). CPU seconds are the child's user + system time (resource).
-Each N's result is printed as one JSON line and kept in DIR/results.json.
+Each N's result is printed as one JSON line and kept in DIR/N/result.json (so several N can
+run at once, as separate commands).
 
 `--clean 0.8`: 80% of the agencies publish reports without defects (the synthetic pool
 otherwise gives every report one, far more findings than real batches have).
@@ -33,6 +34,9 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+# The records are made here, not by a reader: their cache rows and the build that finds them share
+# this version (ogi/cache.py's test hook), so editing extract/ or normalize/ meanwhile changes nothing.
+PIPELINE_VERSION = "bench-national"
 PHASES = ("dataset", "partitions", "audit", "research", "swap")   # in the order ogi/cli.py runs them
 SAMPLE_SECONDS = 0.2
 
@@ -112,6 +116,7 @@ def _rss(p: psutil.Process) -> int:
 
 
 def main() -> None:
+    os.environ["OGI_PIPELINE_VERSION"] = PIPELINE_VERSION   # before ogi.cache is imported; the builds inherit it
     from national import fill_cache
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -121,8 +126,6 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=None, help="seconds per build; stopped past it")
     args = parser.parse_args()
 
-    results_path = args.dir / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.exists() else {}
     for n in args.n:
         root = args.dir / str(n)
         start = time.perf_counter()
@@ -133,9 +136,8 @@ def main() -> None:
                 (shutil.rmtree if leftover.is_dir() else os.unlink)(leftover)
         r = {"n": n, "clean": args.clean, "fill_s": round(filled, 1), "load_before": os.getloadavg(),
              **build(root, args.timeout), "load_after": os.getloadavg()}
-        results[str(n)] = r
         print(json.dumps(r, ensure_ascii=False), flush=True)
-        results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+        (root / "result.json").write_text(json.dumps(r, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":
