@@ -41,8 +41,9 @@ def timed(name: str, run, files: list[str]) -> tuple[dict, dict]:
     wall, cpu = time.perf_counter(), time.process_time()
     results = {done.source: encode(done.result) for done in run(files)}
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return ({"runner": name, "n": len(results), "wall_s": round(wall, 1), "reports_per_s": round(len(results) / wall, 1),
-             "parent_cpu_s": round(cpu, 1), "load": round(load, 1)}, results)
+    return ({"runner": name, "n": len(results), "wall_s": round(wall, 1),
+             "reports_per_s": round(len(results) / wall, 1), "parent_cpu_s": round(cpu, 1),
+             "load": round(load, 1)}, results)
 
 
 def local(jobs: int):

@@ -61,7 +61,7 @@ def build(root: Path, timeout: float | None) -> dict:
     result = {"wall_s": round(seconds, 1),
               "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
               "peak_rss_mb": round(after.ru_maxrss / 1024),   # the largest child so far (kB on Linux)
-              "sampled_peak_rss_mb": round(max((rss for _, rss in samples), default=0) / 2**20),
+              "sampled_peak_rss_mb": round(max((rss for _, rss, _ in samples), default=0) / 2**20),
               "summary": output.strip().splitlines()[-1], **_counts(manifest)}
     result["phases"] = _phases(manifest, (out / "manifest.json").stat().st_mtime - start_wall, samples)
     result["output_mb"] = {p.name: round(p.stat().st_size / 2**20, 1) for p in sorted(out.iterdir())
@@ -75,9 +75,11 @@ def _counts(manifest: dict) -> dict:
     return {k: counts[k] for k in ("read", "failed", "values", "findings") if k in counts}
 
 
-def _phases(manifest: dict, end: float, samples: list[tuple[float, int]]) -> dict:
-    """phase → seconds and peak RSS, boundaries counted back from the swap's end; 'cache check'
-    is everything before the first phase (imports, finding every file fresh in the cache)."""
+def _phases(manifest: dict, end: float, samples: list[tuple[float, int, float]]) -> dict:
+    """phase → wall and CPU seconds and peak RSS, boundaries counted back from the swap's end;
+    'cache check' is everything before the first phase (imports, finding every file fresh in the
+    cache). CPU is the sampled process tree's user + system time over the phase: on a loaded
+    machine the wall time says more about the other processes than about the build."""
     seconds = manifest["counts"]["seconds"]
     bounds, t = [], end
     for phase in reversed([p for p in PHASES if p in seconds]):
@@ -86,13 +88,16 @@ def _phases(manifest: dict, end: float, samples: list[tuple[float, int]]) -> dic
     bounds.append(("cache check", 0.0, t))
     out = {}
     for phase, begin, stop in reversed(bounds):
-        inside = [rss for at, rss in samples if begin <= at <= stop]
-        out[phase] = {"s": round(stop - begin, 1), "peak_rss_mb": round(max(inside, default=0) / 2**20)}
+        inside = [(rss, cpu) for at, rss, cpu in samples if begin <= at <= stop]
+        cpu = inside[-1][1] - inside[0][1] if len(inside) > 1 else None
+        out[phase] = {"s": round(stop - begin, 1), "cpu_s": None if cpu is None else round(cpu, 1),
+                      "peak_rss_mb": round(max((rss for rss, _ in inside), default=0) / 2**20)}
     return out
 
 
-def _watch(proc: subprocess.Popen, start: float, timeout: float | None) -> list[tuple[float, int]]:
-    """(seconds since start, RSS of the build's process tree) until it ends; killed past `timeout`."""
+def _watch(proc: subprocess.Popen, start: float, timeout: float | None) -> list[tuple[float, int, float]]:
+    """(seconds since start, RSS and CPU seconds of the build's process tree) until it ends;
+    killed past `timeout`."""
     root = psutil.Process(proc.pid)
     samples = []
     while proc.poll() is None:
@@ -101,11 +106,20 @@ def _watch(proc: subprocess.Popen, start: float, timeout: float | None) -> list[
             proc.kill()
             raise SystemExit(f"ogi build still running after {timeout:.0f} s: stopped")
         try:
-            samples.append((at, sum(_rss(p) for p in [root, *root.children(recursive=True)])))
+            tree = [root, *root.children(recursive=True)]
+            samples.append((at, sum(_rss(p) for p in tree), sum(_cpu(p) for p in tree)))
         except psutil.NoSuchProcess:
             pass
         time.sleep(SAMPLE_SECONDS)
     return samples
+
+
+def _cpu(p: psutil.Process) -> float:
+    try:
+        times = p.cpu_times()
+        return times.user + times.system
+    except psutil.Error:
+        return 0.0
 
 
 def _rss(p: psutil.Process) -> int:

@@ -112,7 +112,8 @@ def report(spec: dict, source: str, region: Region, name: str, year: int, values
     sha = hashlib.sha256(source.encode()).hexdigest()
     return Report(source=source, format="docx", sha256=sha,
                   meta=Metadata(name, year, region.province, region.city, region.county, region.adcode),
-                  values=values if values is not None else spec_values(spec), templates={"t2": spec["t2"], "t3": spec["t3"]},
+                  values=values if values is not None else spec_values(spec),
+                  templates={"t2": spec["t2"], "t3": spec["t3"]},
                   n_pages=None, n_tables=3, tables_found=sorted({fid[:2] for fid in spec["values"]}),
                   sections=dict(sections), statements=[dict(s) for s in said], keywords=list(keywords))
 
