@@ -48,7 +48,8 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float],
     "cx"/"cy", the centre of the glyph's visible part, place the character in a cell.
     Characters drawn invisible are left out (checked only when the page has such text).
     With `regions` (the tables' boxes, display space), a character whose glyph lies outside
-    all of them is left out too: no cell can hold it (it still counts for the usual box height)."""
+    the box around them is left out too: no cell can hold it (it still counts for the usual
+    box height)."""
     n = textpage.count_chars()
     text = textpage.get_text_range(0, n)
     if len(text) != n:                   # characters outside the BMP: read them one by one
@@ -56,16 +57,17 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float],
     printed, heights = [], []
     glyph_box = _CharBoxReader(textpage)
     hidden = Invisible(textpage) if invisible_text else None
-    outside = None if regions is None else [_in_pdf_space(region, to_display) for region in regions]
+    area = None if not regions else _in_pdf_space(_around(regions), to_display)
     for i, ch in enumerate(text):
         if ch.isspace() or hidden and hidden(i):
             continue
-        glyph = glyph_box(i)
-        if glyph is None:
+        read = glyph_box.read(i)
+        if read is None:
             continue                     # generated character, nothing printed
-        loose, x, y = glyph_box.loose_and_origin(i)
+        glyph, loose, x, y = read
         heights.append(loose[3] - loose[1])
-        if outside is not None and not any(_overlaps(glyph, region) for region in outside):
+        if area is not None and not (glyph[0] <= area[2] and glyph[2] >= area[0]
+                                     and glyph[1] <= area[3] and glyph[3] >= area[1]):
             continue
         (_, ay), (_, by) = to_display(glyph[0], glyph[1]), to_display(glyph[2], glyph[3])
         printed.append((ch, _visible_part(textpage, i, glyph, min(ay, by), max(ay, by), rulings), loose, x, y))
@@ -87,11 +89,11 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float],
     return chars
 
 
-def _overlaps(box: BBox, region: BBox) -> bool:
-    """Whether two (left, low, right, high) boxes meet, or come within S.region_margin."""
+def _around(regions: list[BBox]) -> BBox:
+    """One box holding every region, S.region_margin wider on each side."""
     margin = S.region_margin
-    return (box[0] <= region[2] + margin and box[2] >= region[0] - margin
-            and box[1] <= region[3] + margin and box[3] >= region[1] - margin)
+    return (min(r[0] for r in regions) - margin, min(r[1] for r in regions) - margin,
+            max(r[2] for r in regions) + margin, max(r[3] for r in regions) + margin)
 
 
 def _in_pdf_space(box: BBox, to_display) -> BBox:

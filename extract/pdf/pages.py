@@ -245,17 +245,21 @@ class _RectReader:
     the union of the characters' glyph boxes at a few calls per line, not one per character."""
 
     def __init__(self, textpage: pdfium.PdfTextPage):
-        self.raw = textpage.raw
-        self.l, self.t, self.r, self.b = (ctypes.c_double() for _ in range(4))
+        self.raw = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+        self.box = (ctypes.c_double * 4)()       # left, top, right, bottom
+        base = ctypes.addressof(self.box)
+        self.at = [base + k * ctypes.sizeof(ctypes.c_double) for k in range(4)]
 
     def bbox(self, start: int, end: int, to_display) -> BBox | None:
         left = bottom = float("inf")
         right = top = float("-inf")
-        for k in range(max(0, pdfium_c.FPDFText_CountRects(self.raw, start, end - start))):
-            if not pdfium_c.FPDFText_GetRect(self.raw, k, self.l, self.t, self.r, self.b):
+        at, box = self.at, self.box
+        for k in range(max(0, _count_rects(self.raw, start, end - start))):
+            if not _get_rect(self.raw, k, at[0], at[1], at[2], at[3]):
                 continue
-            left, bottom = min(left, self.l.value), min(bottom, self.b.value)
-            right, top = max(right, self.r.value), max(top, self.t.value)
+            x0, y1, x1, y0 = box[0:4]
+            left, bottom = min(left, x0), min(bottom, y0)
+            right, top = max(right, x1), max(top, y1)
         if left == float("inf"):
             return None
         # the display transform turns by multiples of 90 degrees: two corners give the box
@@ -264,6 +268,10 @@ class _RectReader:
 
 
 _c_double_p = ctypes.c_void_p
+_count_rects = _as_address_function(pdfium_c.FPDFText_CountRects, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                                    ctypes.c_int)
+_get_rect = _as_address_function(pdfium_c.FPDFText_GetRect, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                                 _c_double_p, _c_double_p, _c_double_p, _c_double_p)
 _char_box = _as_address_function(pdfium_c.FPDFText_GetCharBox, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
                                  _c_double_p, _c_double_p, _c_double_p, _c_double_p)
 _loose_char_box = _as_address_function(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int, ctypes.c_void_p,
@@ -295,12 +303,16 @@ class _CharBoxReader:
             return None                    # generated space or line break: no box
         return left, bottom, right, top
 
-    def loose_and_origin(self, index: int) -> tuple[tuple[float, float, float, float], float, float]:
-        """The loose box (left, bottom, right, top) and the origin (x, y) of a character, PDF space."""
+    def read(self, index: int):
+        """(glyph box, loose box, origin x, origin y) of a printed character, boxes as (left, bottom,
+        right, top) in PDF space; None for a generated or empty character."""
+        glyph = self(index)
+        if glyph is None:
+            return None
         _char_origin(self.raw, index, self.at[4], self.at[5])
         _loose_char_box(self.raw, index, self.rect_at)
         rect = self.rect
-        return (rect.left, rect.bottom, rect.right, rect.top), self.box[4], self.box[5]
+        return glyph, (rect.left, rect.bottom, rect.right, rect.top), self.box[4], self.box[5]
 
 
 def pages_with_tables(pages: list[PageText], anchors: PageAnchors | None) -> list[int]:
