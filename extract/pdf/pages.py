@@ -83,7 +83,7 @@ class OpenPages:
 def _page_text(pdf: pdfium.PdfDocument | OpenPages, index: int) -> PageText:
     pages = pdf if isinstance(pdf, OpenPages) else OpenPages(pdf)
     page = pages.page(index)
-    textpage = None
+    textpage, keep = None, False
     try:
         original = page.get_rotation()
         textpage = pages.textpage(index, page)
@@ -98,9 +98,10 @@ def _page_text(pdf: pdfium.PdfDocument | OpenPages, index: int) -> PageText:
                             Invisible(textpage) if invisible else None)
         # only a page with (almost) no text can be a scan: skip the object walk otherwise
         has_image = sum(len(line.text) for line in lines) < S.scan_text_chars and _has_image(page)
+        # kept for the table pass only when read as the file has it, and by a caller that closes it
+        keep = rotation == original and pages is pdf
     finally:
-        pages.done(index, page, textpage, keep=textpage is not None and page.get_rotation() == original
-                   and pages is pdf)
+        pages.done(index, page, textpage, keep=keep)
     return PageText(index + 1, width, height, lines, has_image, rotation, original, invisible)
 
 
