@@ -524,3 +524,30 @@ def test_pdf_reader_holds_no_page_anchor():
     words = {w for t in page_anchors().tables for w in t.page + t.lead}
     assert len(words) >= 10
     assert not [w for w in words if w in source]
+
+
+def _random_edges(rng) -> list[dict]:
+    """Rulings of a table with merged cells and gaps: some rules cut short, some left out."""
+    from ogi.extract.pdf.rulings import _edge
+    xs = sorted(rng.sample(range(0, 500, 10), rng.randint(3, 9)))
+    ys = sorted(rng.sample(range(0, 700, 10), rng.randint(3, 12)))
+    edges = []
+    for y in ys:
+        a, b = sorted(rng.sample(xs, 2)) if rng.random() < 0.3 else (xs[0], xs[-1])
+        edges.append(_edge(a, y, b, y, "h"))
+    for x in xs:
+        a, b = sorted(rng.sample(ys, 2)) if rng.random() < 0.3 else (ys[0], ys[-1])
+        edges.append(_edge(x, a, x, b, "v"))
+    return [e for e in edges if rng.random() < 0.9]
+
+
+def test_cell_finder_finds_pdfplumbers_cells_in_its_order():
+    """rulings._intersections_to_cells (each point's edges indexed once) is pdfplumber's
+    intersections_to_cells: the same cells in the same order, on grids with merges and gaps."""
+    import random
+    from pdfplumber.table import edges_to_intersections, intersections_to_cells
+    from ogi.extract.pdf.rulings import _intersections_to_cells
+    rng = random.Random(15)
+    for _ in range(200):
+        points = edges_to_intersections(_random_edges(rng), 3, 3)
+        assert _intersections_to_cells(points) == intersections_to_cells(points)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -189,3 +190,25 @@ def test_dask_local_cluster_matches_local_run(corpus, reference, tmp_path):
         write_dataset(dataset, out)
         assert stats.processed == 12
         assert_same_dataset(out, reference)
+
+
+OUTPUT_TABLES = ("reports", "values", "statements", "findings", "checks", "indicators", "keywords")
+
+
+@pytest.mark.slow
+def test_build_on_a_dask_cluster_writes_what_the_local_workers_write(corpus, tmp_path):
+    """`ogi build --scheduler local -j 2` against `ogi build -j 2`: every table of OUT, the audit's
+    included, and errors.csv are the same (a file that is not a report among the reports)."""
+    pytest.importorskip("dask.distributed")
+    batch = tmp_path / "batch"
+    shutil.copytree(corpus, batch)
+    (batch / "notes.docx").write_bytes(b"not a word file")
+    outs = {}
+    for name, flags in (("local", ()), ("dask", ("--scheduler", "local"))):
+        outs[name] = tmp_path / name
+        counts = summary(ogi_build(str(batch), "-o", str(outs[name]), "-q", "-j", "2", *flags), timeout=600)
+        assert (counts["read"], counts["failed"], counts["processed"]) == (12, 1, 13)
+    for table in OUTPUT_TABLES:
+        assert_frame_equal(pd.read_parquet(outs["dask"] / f"{table}.parquet"),
+                           pd.read_parquet(outs["local"] / f"{table}.parquet"), obj=table)
+    assert (outs["dask"] / "errors.csv").read_bytes() == (outs["local"] / "errors.csv").read_bytes()

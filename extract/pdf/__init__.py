@@ -29,7 +29,7 @@ import pypdfium2 as pdfium
 
 from ogi.extract.model import Document, ExtractError, PageAnchors, TableAnchors
 
-from .pages import Line, PageText, _page_text, pages_with_tables
+from .pages import Line, OpenPages, PageText, _page_text, pages_with_tables
 from .paragraphs import blocks_in_reading_order
 from .settings import SETTINGS, PdfSettings
 from .stitch import stitch
@@ -44,12 +44,13 @@ def read_pdf(path: str, data: bytes | None = None, *, anchors: PageAnchors | Non
     if data is None:
         data = _read_bytes(path)
     pdf = _open_pdfium(data)
+    opened = OpenPages(pdf)
     try:
         n_pages = len(pdf)
         if n_pages > SETTINGS.max_pages:
             raise ExtractError(f"PDF has {n_pages} pages, more than the {SETTINGS.max_pages} allowed")
         title = _metadata_title(pdf)
-        pages = [_page_text(pdf, i) for i in range(n_pages)]
+        pages = [_page_text(opened, i) for i in range(n_pages)]
         turned = any(p.rotation != p.original_rotation for p in pages)
 
         def fallback_bytes() -> bytes:
@@ -61,8 +62,9 @@ def read_pdf(path: str, data: bytes | None = None, *, anchors: PageAnchors | Non
             return buffer.getvalue()
 
         table_pages = pages_with_tables(pages, anchors)
-        page_tables = find_page_tables(pdf, table_pages, pages, fallback_bytes, path)
+        page_tables = find_page_tables(opened, table_pages, pages, fallback_bytes, path)
     finally:
+        opened.close()
         pdf.close()
 
     doc = Document(source=path, format="pdf", sha256=hashlib.sha256(data).hexdigest(),

@@ -38,7 +38,7 @@ class PageTable:
 
 
 def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float],
-                invisible_text: bool = False) -> list[dict]:
+                invisible_text: bool = False, regions: list[BBox] | None = None) -> list[dict]:
     """Printed characters as char dicts for pdfplumber's extract_text, in display space.
 
     "x0"/"x1" span the advance box (pdfplumber inserts a space where the gap between two
@@ -46,30 +46,36 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float],
     "top" is the baseline: pdfplumber starts a new line where "top" moves by more than 3 pt,
     and a line mixing fonts (CJK and Latin '1.') shares a baseline but not a box top.
     "cx"/"cy", the centre of the glyph's visible part, place the character in a cell.
-    Characters drawn invisible are left out (checked only when the page has such text)."""
+    Characters drawn invisible are left out (checked only when the page has such text).
+    With `regions` (the tables' boxes, display space), a character whose glyph lies outside
+    the box around them is left out too: no cell can hold it (it still counts for the usual
+    box height)."""
     n = textpage.count_chars()
     text = textpage.get_text_range(0, n)
     if len(text) != n:                   # characters outside the BMP: read them one by one
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 32) for i in range(n))
-    printed = []
-    raw, glyph_box = textpage.raw, _CharBoxReader(textpage)
-    ox, oy, rect = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
+    printed, heights = [], []
+    glyph_box = _CharBoxReader(textpage)
     hidden = Invisible(textpage) if invisible_text else None
+    area = None if not regions else _in_pdf_space(_around(regions), to_display)
     for i, ch in enumerate(text):
         if ch.isspace() or hidden and hidden(i):
             continue
-        glyph = glyph_box(i)
-        if glyph is None:
+        read = glyph_box.read(i)
+        if read is None:
             continue                     # generated character, nothing printed
-        pdfium_c.FPDFText_GetCharOrigin(raw, i, ox, oy)
-        pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
-        printed.append((ch, _visible_part(textpage, i, glyph, to_display, rulings),
-                        (rect.left, rect.bottom, rect.right, rect.top), ox.value, oy.value))
+        glyph, loose, x, y = read
+        heights.append(loose[3] - loose[1])
+        if area is not None and not (glyph[0] <= area[2] and glyph[2] >= area[0]
+                                     and glyph[1] <= area[3] and glyph[3] >= area[1]):
+            continue
+        (_, ay), (_, by) = to_display(glyph[0], glyph[1]), to_display(glyph[2], glyph[3])
+        printed.append((ch, _visible_part(textpage, i, glyph, min(ay, by), max(ay, by), rulings), loose, x, y))
     if not printed:
         return []
     # Some WPS fonts report a loose box hundreds of points wide: judged against the page's
     # usual loose box height, such a character keeps its glyph box.
-    heights = sorted(loose[3] - loose[1] for _, _, loose, _, _ in printed)
+    heights.sort()
     usual = heights[len(heights) // 2]
     chars = []
     for ch, glyph, loose, x, y in printed:
@@ -83,13 +89,33 @@ def _page_chars(textpage: pdfium.PdfTextPage, to_display, rulings: list[float],
     return chars
 
 
-def _visible_part(textpage: pdfium.PdfTextPage, index: int, glyph, to_display, rulings: list[float]):
+def _around(regions: list[BBox]) -> BBox:
+    """One box holding every region, S.region_margin wider on each side."""
+    margin = S.region_margin
+    return (min(r[0] for r in regions) - margin, min(r[1] for r in regions) - margin,
+            max(r[2] for r in regions) + margin, max(r[3] for r in regions) + margin)
+
+
+def _in_pdf_space(box: BBox, to_display) -> BBox:
+    """A display-space box as (left, bottom, right, top) in PDF space, so characters are tested
+    against it without transforming each (the display transform is affine: three points fix it;
+    rounding is far inside S.region_margin)."""
+    e, f = to_display(0.0, 0.0)
+    (a, b), (c, d) = [(px - e, py - f) for px, py in (to_display(1.0, 0.0), to_display(0.0, 1.0))]
+    det = a * d - b * c
+    corners = [((d * (X - e) - c * (Y - f)) / det, (a * (Y - f) - b * (X - e)) / det)
+               for X in (box[0], box[2]) for Y in (box[1], box[3])]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _visible_part(textpage: pdfium.PdfTextPage, index: int, glyph, upper: float, lower: float,
+                  rulings: list[float]):
     """The glyph box, cut to its text object's clip path when it crosses a row ruling: a label
     too tall for its merged cell runs under the next row, clipped to its own cell (the last
-    character of a four-character label shows a sliver above the ruling and nothing below)."""
+    character of a four-character label shows a sliver above the ruling and nothing below).
+    `upper`, `lower`: the glyph's top and bottom in display space."""
     left, bottom, right, top = glyph
-    (_, y0), (_, y1) = to_display(left, bottom), to_display(right, top)
-    upper, lower = min(y0, y1), max(y0, y1)
     if bisect_right(rulings, upper + S.ruling_overlap) == bisect_right(rulings, lower - S.ruling_overlap):
         return glyph                     # inside one row band: nothing to decide
     clip = pdfium_c.FPDFPageObj_GetClipPath(pdfium_c.FPDFText_GetTextObject(textpage, index))

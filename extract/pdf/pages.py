@@ -38,27 +38,70 @@ class PageText:
         return re.sub(r"\s+", "", "".join(line.text for line in self.lines))
 
 
-def _page_text(pdf: pdfium.PdfDocument, index: int) -> PageText:
-    page = pdf[index]
+class OpenPages:
+    """The document's pages and text pages, each loaded once for both passes.
+
+    Loading a page (parsing its content stream) and its text page costs about as much as
+    everything the text pass then does with them, and the table pass reads the same pages
+    again. A page stays open after the text pass when the document is short (`keep_open`
+    pages at most: a 500-page file must not hold every page) and it was read under its own
+    rotation (a page turned upright is loaded again, as the table pass always did)."""
+
+    def __init__(self, pdf: pdfium.PdfDocument):
+        self.pdf = pdf
+        self.keep = len(pdf) <= S.keep_open
+        self.kept: dict[int, tuple[pdfium.PdfPage, pdfium.PdfTextPage]] = {}
+
+    def page(self, index: int) -> pdfium.PdfPage:
+        """Page `index` (0-based), loaded or kept; `done(index, page)` after use."""
+        kept = self.kept.get(index)
+        return kept[0] if kept else self.pdf[index]
+
+    def textpage(self, index: int, page: pdfium.PdfPage) -> pdfium.PdfTextPage:
+        kept = self.kept.get(index)
+        return kept[1] if kept else page.get_textpage()
+
+    def done(self, index: int, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None,
+             keep: bool = False) -> None:
+        """Keep the page for the next pass, or close what `page`/`textpage` loaded."""
+        if index in self.kept:
+            return
+        if keep and self.keep and textpage is not None:
+            self.kept[index] = (page, textpage)
+            return
+        if textpage is not None:
+            textpage.close()
+        page.close()
+
+    def close(self) -> None:
+        for page, textpage in self.kept.values():
+            textpage.close()
+            page.close()
+        self.kept.clear()
+
+
+def _page_text(pdf: pdfium.PdfDocument | OpenPages, index: int) -> PageText:
+    pages = pdf if isinstance(pdf, OpenPages) else OpenPages(pdf)
+    page = pages.page(index)
+    textpage, keep = None, False
     try:
         original = page.get_rotation()
-        textpage = page.get_textpage()
+        textpage = pages.textpage(index, page)
         invisible = has_invisible_text(page)
-        try:
-            rotation = _upright_rotation(textpage, original)
-            if rotation != original:
-                # Text would read sideways as displayed: read the page turned so it is upright
-                # (the table pass and any pdfplumber fallback see the turned page too).
-                page.set_rotation(rotation)
-            width, height = page.get_size()    # as displayed, under the rotation just set
-            lines = _text_lines(textpage, _display_transform(page, rotation), (width, height),
-                                Invisible(textpage) if invisible else None)
-        finally:
-            textpage.close()
+        rotation = _upright_rotation(textpage, original)
+        if rotation != original:
+            # Text would read sideways as displayed: read the page turned so it is upright
+            # (the table pass and any pdfplumber fallback see the turned page too).
+            page.set_rotation(rotation)
+        width, height = page.get_size()    # as displayed, under the rotation just set
+        lines = _text_lines(textpage, _display_transform(page, rotation), (width, height),
+                            Invisible(textpage) if invisible else None)
         # only a page with (almost) no text can be a scan: skip the object walk otherwise
         has_image = sum(len(line.text) for line in lines) < S.scan_text_chars and _has_image(page)
+        # kept for the table pass only when read as the file has it, and by a caller that closes it
+        keep = rotation == original and pages is pdf
     finally:
-        page.close()
+        pages.done(index, page, textpage, keep=keep)
     return PageText(index + 1, width, height, lines, has_image, rotation, original, invisible)
 
 
@@ -203,17 +246,21 @@ class _RectReader:
     the union of the characters' glyph boxes at a few calls per line, not one per character."""
 
     def __init__(self, textpage: pdfium.PdfTextPage):
-        self.raw = textpage.raw
-        self.l, self.t, self.r, self.b = (ctypes.c_double() for _ in range(4))
+        self.raw = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+        self.box = (ctypes.c_double * 4)()       # left, top, right, bottom
+        base = ctypes.addressof(self.box)
+        self.at = [base + k * ctypes.sizeof(ctypes.c_double) for k in range(4)]
 
     def bbox(self, start: int, end: int, to_display) -> BBox | None:
         left = bottom = float("inf")
         right = top = float("-inf")
-        for k in range(max(0, pdfium_c.FPDFText_CountRects(self.raw, start, end - start))):
-            if not pdfium_c.FPDFText_GetRect(self.raw, k, self.l, self.t, self.r, self.b):
+        at, box = self.at, self.box
+        for k in range(max(0, _count_rects(self.raw, start, end - start))):
+            if not _get_rect(self.raw, k, at[0], at[1], at[2], at[3]):
                 continue
-            left, bottom = min(left, self.l.value), min(bottom, self.b.value)
-            right, top = max(right, self.r.value), max(top, self.t.value)
+            x0, y1, x1, y0 = box[0:4]
+            left, bottom = min(left, x0), min(bottom, y0)
+            right, top = max(right, x1), max(top, y1)
         if left == float("inf"):
             return None
         # the display transform turns by multiples of 90 degrees: two corners give the box
@@ -221,22 +268,52 @@ class _RectReader:
         return (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
 
 
+_c_double_p = ctypes.c_void_p
+_count_rects = _as_address_function(pdfium_c.FPDFText_CountRects, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                                    ctypes.c_int)
+_get_rect = _as_address_function(pdfium_c.FPDFText_GetRect, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                                 _c_double_p, _c_double_p, _c_double_p, _c_double_p)
+_char_box = _as_address_function(pdfium_c.FPDFText_GetCharBox, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                                 _c_double_p, _c_double_p, _c_double_p, _c_double_p)
+_loose_char_box = _as_address_function(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int, ctypes.c_void_p,
+                                       ctypes.c_int, ctypes.c_void_p)
+_char_origin = _as_address_function(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                                    _c_double_p, _c_double_p)
+
+
 class _CharBoxReader:
-    """FPDFText_GetCharBox with its output buffers allocated once: the table pass reads every
-    character's box, and pypdfium2's get_charbox allocates four doubles per call."""
+    """A character's boxes and origin with the output buffers allocated once and the pdfium
+    functions called by address: the table pass reads every character of a table page, and
+    pypdfium2's get_charbox allocates four doubles per call."""
 
     def __init__(self, textpage: pdfium.PdfTextPage):
-        self.raw = textpage.raw
-        self.l, self.r, self.b, self.t = (ctypes.c_double() for _ in range(4))
+        self.raw = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+        self.box = (ctypes.c_double * 6)()       # left, right, bottom, top; origin x, y
+        self.rect = pdfium_c.FS_RECTF()
+        base = ctypes.addressof(self.box)
+        self.at = [base + k * ctypes.sizeof(ctypes.c_double) for k in range(6)]
+        self.rect_at = ctypes.addressof(self.rect)
 
     def __call__(self, index: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, top) in PDF space, or None for a generated or empty character."""
-        if not pdfium_c.FPDFText_GetCharBox(self.raw, index, self.l, self.r, self.b, self.t):
+        at = self.at
+        if not _char_box(self.raw, index, at[0], at[1], at[2], at[3]):
             return None
-        left, bottom, right, top = self.l.value, self.b.value, self.r.value, self.t.value
+        left, right, bottom, top = self.box[0:4]
         if right - left <= 0 and top - bottom <= 0:
             return None                    # generated space or line break: no box
         return left, bottom, right, top
+
+    def read(self, index: int):
+        """(glyph box, loose box, origin x, origin y) of a printed character, boxes as (left, bottom,
+        right, top) in PDF space; None for a generated or empty character."""
+        glyph = self(index)
+        if glyph is None:
+            return None
+        _char_origin(self.raw, index, self.at[4], self.at[5])
+        _loose_char_box(self.raw, index, self.rect_at)
+        rect = self.rect
+        return glyph, (rect.left, rect.bottom, rect.right, rect.top), self.box[4], self.box[5]
 
 
 def pages_with_tables(pages: list[PageText], anchors: PageAnchors | None) -> list[int]:

@@ -8,15 +8,15 @@ from bisect import bisect_right
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import (TableSettings, cells_to_tables, edges_to_intersections, intersections_to_cells,
-                              merge_edges)
-from pdfplumber.utils import filter_edges
+from pdfplumber.table import TableSettings, cells_to_tables, edges_to_intersections, merge_edges
+from pdfplumber.utils import filter_edges, obj_to_bbox
 
 from ogi.extract.geometry import cluster_means
 from ogi.extract.model import BBox
 
 from .edges import _edge
 from .junctions import implied_borders
+from .pages import _as_address_function, _count_objects, _form_count, _form_object, _object_type, _page_object
 from .settings import SETTINGS as S
 
 
@@ -25,14 +25,53 @@ def _ruling_edges(pdf_page: pdfium.PdfPage, to_display) -> list[dict]:
     path on the page, Form XObjects included."""
     edges: list[dict] = []
     point = (ctypes.c_float(), ctypes.c_float())
-    for obj in pdf_page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
-        if not _is_visible_path(obj.raw):
+    for raw, matrix in _path_objects(pdf_page):
+        if not _is_visible_path(raw):
             continue
-        matrix = _object_matrix(obj)
-        for subpath in _subpaths(obj.raw, point):
+        for subpath in _subpaths(raw, point):
             shown = [to_display(*_apply(matrix, x, y)) for x, y in subpath]
             edges.extend(_subpath_edges(shown))
     return edges
+
+
+MAX_FORM_DEPTH = 15   # pypdfium2's get_objects default: Form XObjects nested deeper are not walked
+
+
+def _path_objects(pdf_page: pdfium.PdfPage):
+    """(path object, its matrix to page space) for every path of the page, in pypdfium2's
+    get_objects order, walked by handle: wrapping each of a page's objects (text, images …) in
+    a Python object cost more than the rulings themselves."""
+    fs_matrix = pdfium_c.FS_MATRIX()
+    at = ctypes.addressof(fs_matrix)
+
+    def matrix_of(obj) -> tuple[float, ...]:
+        if not _get_matrix(obj, at):
+            raise pdfium.PdfiumError("Failed to get matrix of pageobject.")
+        m = fs_matrix
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+    def walk(count: int, get, containers: list, level: int):
+        if count < 0:
+            raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+        for k in range(count):
+            obj = get(k)
+            if not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
+            kind = _object_type(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                matrix = matrix_of(obj)
+                for outer in containers:        # the forms' matrices, innermost first
+                    matrix = _compose(matrix, outer)
+                yield ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT), matrix
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < MAX_FORM_DEPTH - 1:
+                yield from walk(_form_count(obj), lambda i, form=obj: _form_object(form, i),
+                                [matrix_of(obj), *containers], level + 1)
+
+    raw = pdf_page.raw
+    yield from walk(_count_objects(raw), lambda i: _page_object(raw, i), [], 0)
+
+
+_get_matrix = _as_address_function(pdfium_c.FPDFPageObj_GetMatrix, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
 
 def _is_visible_path(raw) -> bool:
@@ -51,16 +90,6 @@ def _shows(get_color, raw) -> bool:
     if not get_color(raw, r, g, b, a):
         return True                      # pattern or unknown colour: treat as visible, as before
     return a.value > 0 and min(r.value, g.value, b.value) < S.white
-
-
-def _object_matrix(obj) -> tuple[float, ...]:
-    """Object space to page space; objects inside Form XObjects also carry the forms' matrices."""
-    matrix = obj.get_matrix().get()
-    container = obj.container
-    while container is not None:
-        matrix = _compose(matrix, container.get_matrix().get())
-        container = container.container
-    return matrix
 
 
 def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
@@ -150,7 +179,52 @@ def _merged(edges: list[dict]) -> list[dict]:
 
 def _groups_of(edges: list[dict]) -> list[list[BBox]]:
     points = edges_to_intersections(edges, LINES.intersection_x_tolerance, LINES.intersection_y_tolerance)
-    return cells_to_tables(intersections_to_cells(points))
+    return cells_to_tables(_intersections_to_cells(points))
+
+
+def _intersections_to_cells(intersections: dict) -> list[BBox]:
+    """pdfplumber's intersections_to_cells: the same cells in the same order, found faster.
+
+    pdfplumber rebuilds both points' edge sets at every comparison and scans all later points
+    for those below and right of each; here each point's edge sets are built once, and the
+    points sharing its x (the run after it in sorted order) or its y (indexed) are looked up."""
+    vertical = {p: set(map(obj_to_bbox, e["v"])) for p, e in intersections.items()}
+    horizontal = {p: set(map(obj_to_bbox, e["h"])) for p, e in intersections.items()}
+
+    def connects(p1, p2) -> bool:
+        return ((p1[0] == p2[0] and not vertical[p1].isdisjoint(vertical[p2]))
+                or (p1[1] == p2[1] and not horizontal[p1].isdisjoint(horizontal[p2])))
+
+    points = sorted(intersections)
+    by_y: dict[float, list] = {}
+    for p in points:
+        by_y.setdefault(p[1], []).append(p)          # x ascending, as `points` is sorted
+    cells = []
+    for i, pt in enumerate(points[:-1]):
+        below = []
+        for q in points[i + 1:]:
+            if q[0] != pt[0]:
+                break
+            below.append(q)
+        row = by_y[pt[1]]
+        right = row[row.index(pt) + 1:]
+        cell = _smallest_cell(pt, below, right, intersections, connects)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest_cell(pt, below, right, intersections, connects) -> BBox | None:
+    for below_pt in below:
+        if not connects(pt, below_pt):
+            continue
+        for right_pt in right:
+            if not connects(pt, right_pt):
+                continue
+            corner = (right_pt[0], below_pt[1])
+            if corner in intersections and connects(corner, right_pt) and connects(corner, below_pt):
+                return (pt[0], pt[1], corner[0], corner[1])
+    return None
 
 
 def _merged_cells(boxes: list[BBox]) -> list[BBox]:
@@ -230,8 +304,10 @@ def _has_holes(boxes: list[BBox]) -> bool:
     """Slots of the table's ruling grid that no cell covers: a rule is missing somewhere."""
     xs = cluster_means([b[0] for b in boxes] + [b[2] for b in boxes], S.snap)
     ys = cluster_means([b[1] for b in boxes] + [b[3] for b in boxes], S.snap)
-    covered = sum((_index(xs, b[2]) - _index(xs, b[0])) * (_index(ys, b[3]) - _index(ys, b[1]))
-                  for b in boxes)
+    # boxes share their few coordinates: each is looked up once
+    col = {x: _index(xs, x) for x in {v for b in boxes for v in (b[0], b[2])}}
+    row = {y: _index(ys, y) for y in {v for b in boxes for v in (b[1], b[3])}}
+    covered = sum((col[b[2]] - col[b[0]]) * (row[b[3]] - row[b[1]]) for b in boxes)
     return covered < (len(xs) - 1) * (len(ys) - 1)
 
 

@@ -16,6 +16,7 @@ from ..printed import VALUE_TOKEN as VALUE  # noqa: F401
 @dataclass(frozen=True)
 class PdfSettings:
     max_pages: int = 500             # a longer PDF is not a report: refused
+    keep_open: int = 60              # pages: a document this short keeps its pages loaded between passes
     min_text_chars: int = 5          # fewer non-space characters on a page with an image: a scan
     scan_text_chars: int = 20        # a page with at least this much text is no scan: images not looked for
     upright_sample: int = 200        # characters sampled to vote on the page's upright rotation
@@ -28,6 +29,7 @@ class PdfSettings:
     wrap_margin: float = 12.0        # points: cell padding both sides; a line this close to full width wrapped
     thin_rule: float = 3.0           # points: a filled box this thin is a ruling drawn as a rectangle
     white: int = 242                 # 0-255: every RGB channel at least this is white (0.95)
+    region_margin: float = 1.0       # points: a glyph this near a table's box is read for its cells
     ruling_overlap: float = 0.5      # points: a glyph must reach this far past a ruling to cross it
     frame_tolerance: float = 2.0     # points: rulings this near a table's box belong to its frame
     junction_tolerance: float = 3.0  # points: a rule ending this far inside a cell stops there (pdfplumber's snap)

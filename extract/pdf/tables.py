@@ -8,8 +8,8 @@ import pypdfium2 as pdfium
 
 from .cells import PageTable, _cells_with_text, _page_chars, _page_table
 from .fallback import _tables_on_pages
-from .pages import PageText, _display_transform
-from .rulings import _cell_groups_closed, _ruling_edges
+from .pages import OpenPages, PageText, _display_transform
+from .rulings import _bbox_of, _cell_groups_closed, _ruling_edges
 from .stitch import _nothing_below
 from .unruled import borders_from_rule_breaks
 
@@ -17,7 +17,7 @@ log = logging.getLogger("ogi.extract.pdf")
 FALLBACK = "pdfplumber fallback"   # logged (INFO) with the file and pages; benchmarks count it
 
 
-def find_page_tables(pdf: pdfium.PdfDocument, page_numbers: list[int], pages: list[PageText],
+def find_page_tables(pdf: OpenPages, page_numbers: list[int], pages: list[PageText],
                       fallback_bytes: Callable[[], bytes], source: str = "") -> list[PageTable]:
     """Tables on the given pages, following any table that runs off a page's foot onto pages
     without anchors (a long table 3 can fill a whole middle page)."""
@@ -45,11 +45,13 @@ def find_page_tables(pdf: pdfium.PdfDocument, page_numbers: list[int], pages: li
     return [table for n in sorted(found) for table in found[n]]
 
 
-def _tables_from_page_objects(pdf: pdfium.PdfDocument, page: PageText) -> tuple[list[PageTable], int]:
+def _tables_from_page_objects(pdf: pdfium.PdfDocument | OpenPages, page: PageText) -> tuple[list[PageTable], int]:
     """Ruled tables of one page from pypdfium2 alone: path objects give the edges, pdfplumber's
     lines strategy the cells, the text page the characters in each cell. Also the number of
     visible edges, which tells whether pdfplumber could find more."""
-    pdf_page = pdf[page.number - 1]
+    pages = pdf if isinstance(pdf, OpenPages) else OpenPages(pdf)
+    index = page.number - 1
+    pdf_page, textpage = pages.page(index), None
     try:
         to_display = _display_transform(pdf_page, page.rotation)
         edges = _ruling_edges(pdf_page, to_display)
@@ -58,14 +60,12 @@ def _tables_from_page_objects(pdf: pdfium.PdfDocument, page: PageText) -> tuple[
             groups = _groups_between_row_rules(pdf_page, to_display, edges, page)
         if not groups:
             return [], len(edges)
-        textpage = pdf_page.get_textpage()
-        try:
-            rulings = sorted({y for boxes in groups for box in boxes for y in (box[1], box[3])})
-            chars = _page_chars(textpage, to_display, rulings, page.invisible_text)
-        finally:
-            textpage.close()
+        textpage = pages.textpage(index, pdf_page)
+        rulings = sorted({y for boxes in groups for box in boxes for y in (box[1], box[3])})
+        regions = [_bbox_of(boxes) for boxes in groups]
+        chars = _page_chars(textpage, to_display, rulings, page.invisible_text, regions)
     finally:
-        pdf_page.close()
+        pages.done(index, pdf_page, textpage)
     found = (_page_table(_cells_with_text(boxes, chars), page.number, page.height) for boxes in groups)
     return [table for table in found if table is not None], len(edges)
 
