@@ -657,3 +657,21 @@ def test_show_in_chinese_aligned_with_pages_and_findings():
     assert checked and int(checked[2]) == int(checked[1]) - 3 > 0
     assert below > text.index("表四") and "建议：表四 行政复议·总计 印为 0，各项之和为 11，应为 11" in text[below:]
     assert "t4.review" not in text and "（第4页）" in text[below:]
+
+
+def test_failed_file_reason_in_chinese_on_the_page_with_the_exact_reason_kept():
+    """The overview listed unreadable files as 'read：damaged or truncated PDF (…)', English to a supervisor."""
+    from ogi.audit.page_data import error_row
+
+    row = error_row({"source": "/batch/县政府.pdf", "stage": "read", "reason": "damaged or truncated PDF (no xref)"})
+    assert row[15] == "读取失败：PDF 文件损坏或不完整（damaged or truncated PDF (no xref)）"
+    assert row[1] == "县政府.pdf" and row[9] == "failed"
+
+
+def test_failure_without_a_chinese_row_is_shown_whole():
+    from ogi.audit.failures import failure_words
+
+    assert failure_words("read", "a reason no row knows") == "读取失败：a reason no row knows"
+    assert failure_words("timeout", "stopped after the 60 s time limit") == \
+        "超时：超过处理时限，已停止（stopped after the 60 s time limit）"
+    assert failure_words("novel-stage", "x") == "novel-stage：x"

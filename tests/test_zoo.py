@@ -190,3 +190,14 @@ def test_unreadable_file(tmp_path):
     path.chmod(0)
     result = process(str(path))
     assert result.stage == "read" and "Permission denied" in result.reason
+
+
+def test_every_zoo_failure_has_chinese_words_for_the_supervisors_page(zoo_run):
+    """Each reason the readers gave for the zoo's bad files matches a row of data/failures.csv."""
+    from ogi.audit.failures import failure_words
+
+    errors = pd.read_csv(zoo_run["mixed"] / "errors.csv", keep_default_na=False)
+    assert len(errors) > 5
+    untranslated = [f"{stage}: {reason}" for stage, reason in zip(errors.stage, errors.reason)
+                    if failure_words(stage, reason).endswith(f"：{reason}")]
+    assert not untranslated, "\n".join(untranslated)

@@ -21,6 +21,7 @@ import pandas as pd
 from ogi.normalize.schema import fields, table_titles
 
 from .catalogue import catalogue
+from .failures import failure_words
 from .identity import DUPLICATE_RULE, DUPLICATE_WORDING
 from .model import fmt
 
@@ -327,4 +328,4 @@ def error_row(err: dict) -> list:
     source = _s(err.get("source"))
     name = source.replace("\\", "/").split("/")[-1]
     return ["", name, "", "", "", "", "", None, "", "failed", "", source, -1, "", "",
-            f"{_s(err.get('stage'))}：{_s(err.get('reason'))}", None, None]
+            failure_words(_s(err.get("stage")), _s(err.get("reason"))), None, None]
